@@ -1,0 +1,55 @@
+# Two commands for a fresh machine (Python 3.11, nothing installed):
+#   make run   — set up .venv, simulate the default county into data/01_raw if it is empty,
+#                run the default pipeline
+#   make test  — set up .venv and run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+# Telemetry off everywhere kedro or mlflow runs (kedro-telemetry and MLflow are separate).
+export KEDRO_DISABLE_TELEMETRY := 1
+export DO_NOT_TRACK := true
+export MLFLOW_DISABLE_TELEMETRY := true
+export KEDRO_LOGGING_CONFIG := conf/logging.yml
+
+.PHONY: install run simulate test lint benchmark mlflow-ui clean-data
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-installs whenever the lock or the project metadata changes.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
+	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode -q -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode -q --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+simulate: install
+	$(BIN)/kedro run --pipelines=simulation
+
+run: install
+	@if [ -z "$$(find data/01_raw -mindepth 1 ! -name .gitkeep -print -quit)" ]; then \
+		echo "data/01_raw is empty: simulating the default county"; \
+		$(BIN)/kedro run --pipelines=simulation; \
+	fi
+	$(BIN)/kedro run
+
+test: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+benchmark: install
+	$(BIN)/python benchmarks/run.py
+
+mlflow-ui: install
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000
+
+clean-data:
+	find data -mindepth 2 ! -name .gitkeep -delete

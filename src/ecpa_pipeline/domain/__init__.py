@@ -1,0 +1,1 @@
+"""Domain rules shared by the simulator and the pipelines (one implementation of each idea)."""

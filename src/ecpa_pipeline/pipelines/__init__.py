@@ -1,0 +1,1 @@
+"""One package per pipeline; each exposes ``create_pipeline``."""

@@ -1,0 +1,92 @@
+"""Real-world defects injected into the raw exports, and their record in ``_truth/defects``.
+
+A defect is marked on the row it affects; when the file is final, the row's position gives
+the 1-based line number a spreadsheet shows (header = line 1). ``EXPECTED_OUTCOME`` says what
+a correct cleaning pipeline does with each: quarantine the row, flag it (keep, with a
+data-quality flag), normalise the value, or merge an exact duplicate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+MARK = "_defects"
+
+EXPECTED_OUTCOME = {
+    "registry_bad_id_check": "quarantine",
+    "registry_id_birth_invalid": "quarantine",
+    "registry_id_sex_mismatch": "flag",
+    "registry_headless_household": "flag",
+    "registry_two_heads": "flag",
+    "registry_person_in_two_households": "quarantine",
+    "registry_member_disagrees": "flag",
+    "registry_size_mismatch": "flag",
+    "registry_code_variant": "normalise",
+    "registry_bad_phone": "flag",
+    "registry_fullwidth": "normalise",
+    "registry_excel_guard": "normalise",
+    "registry_income_mismatch": "flag",
+    "registry_duplicate_row": "merge",
+    "income_orphan_household": "quarantine",
+    "income_money_format": "normalise",
+    "income_duplicate_row": "merge",
+    "production_alias_name": "normalise",
+    "production_unknown_product": "quarantine",
+    "shops_unknown_village": "quarantine",
+    "orders_unknown_shop": "quarantine",
+    "orders_unmappable_title": "quarantine",
+    "orders_duplicate_across_files": "merge",
+    "orders_missing_amount": "quarantine",
+}
+
+_FULLWIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")
+
+
+def pick(rng: np.random.Generator, n: int, rate: float, eligible: np.ndarray | None = None) -> np.ndarray:
+    """A boolean mask selecting about ``rate`` of ``n`` rows (only among ``eligible``)."""
+    mask = rng.random(n) < rate
+    return mask if eligible is None else mask & eligible
+
+
+def mark(frame: pd.DataFrame, mask: np.ndarray, code: str) -> None:
+    """Record defect ``code`` on the rows of ``frame`` selected by ``mask`` (in place)."""
+    assert code in EXPECTED_OUTCOME, code
+    frame.loc[mask, MARK] = frame.loc[mask, MARK] + code + ";"
+
+
+def with_marks(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with an empty defect-mark column."""
+    return frame.assign(**{MARK: ""})
+
+
+def fullwidth(values: pd.Series) -> pd.Series:
+    """Digits and number punctuation rewritten as full-width characters (１２．５)."""
+    return values.astype(str).str.translate(_FULLWIDTH)
+
+
+def duplicate_rows(frame: pd.DataFrame, mask: np.ndarray, code: str) -> pd.DataFrame:
+    """Insert an exact copy of each selected row right after it; the copy carries ``code``."""
+    copies = frame[mask].copy()
+    copies[MARK] = code + ";"
+    order = np.concatenate([np.arange(len(frame)), np.flatnonzero(mask) + 0.5])
+    out = pd.concat([frame, copies], ignore_index=True)
+    return out.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+
+def finalise(frame: pd.DataFrame, source: str, file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split the defect marks off a finished export.
+
+    Returns:
+        The export without the mark column, and one truth row per (row, defect):
+        source, file, row (spreadsheet line number), defect, expected_outcome.
+    """
+    marks = frame[MARK].to_numpy()
+    rows = np.flatnonzero(marks != "")
+    records = [
+        (source, file, int(r) + 2, code, EXPECTED_OUTCOME[code])
+        for r in rows
+        for code in marks[r].rstrip(";").split(";")
+    ]
+    truth = pd.DataFrame(records, columns=["source", "file", "row", "defect", "expected_outcome"])
+    return frame.drop(columns=MARK), truth

@@ -1,0 +1,188 @@
+"""Nodes of the ``simulation`` pipeline: a seeded, vectorised simulated county world.
+
+The first nodes build the world's state (villages, products, shops, orders, households,
+people, yearly fortunes); the ``export_*`` nodes write it as the raw files of the data
+contract, with real-world defects, and the ``truth_*`` outputs keep what only a simulation
+knows (``data/01_raw/_truth``), for evaluation only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from . import ecommerce, exports, households, identities, world
+from .defects import finalise
+from .random import stream
+
+logger = logging.getLogger(__name__)
+
+
+def simulate_villages(sim: dict) -> pd.DataFrame:
+    """Geography and village conditions (see ``world.build_villages``)."""
+    villages = world.build_villages(sim)
+    logger.info("Simulated %d villages in %d counties", len(villages), villages["county_code"].nunique())
+    return villages
+
+
+def simulate_products(catalogue: list[dict]) -> pd.DataFrame:
+    """The characteristic-product catalogue from parameters."""
+    return world.build_products(catalogue)
+
+
+def simulate_production(villages: pd.DataFrame, products: pd.DataFrame, sim: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Village production by year and the true sales potential of every village × product."""
+    return world.simulate_production(villages, products, sim)
+
+
+def simulate_sales(
+    potential: pd.DataFrame, villages: pd.DataFrame, products: pd.DataFrame, sim: dict
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Shops, their order lines and the realised online revenue of every village and year."""
+    shops = ecommerce.simulate_shops(potential, villages, sim)
+    orders = ecommerce.simulate_orders(shops, potential, products, sim)
+    shop_revenue = ecommerce.shop_year_revenue(shops, potential, products, sim)
+    revenue = ecommerce.village_online_revenue(orders, shops, shop_revenue, sim)
+    logger.info("Simulated %d shops and %d order lines", len(shops), len(orders))
+    return shops, orders, revenue
+
+
+def simulate_households(
+    villages: pd.DataFrame,
+    shops: pd.DataFrame,
+    village_revenue: pd.DataFrame,
+    poverty_line: dict,
+    sim: dict,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Households, members and their yearly fortunes; shops get their owners.
+
+    Returns:
+        households, persons, household_years, person_years, shops (with owners and
+        poor households linked).
+    """
+    hh = households.build_households(villages, sim)
+    shops = ecommerce.assign_shop_owners(shops, hh, sim)
+    owner = shops["owner_idx"].to_numpy()
+    owner_from = np.full(len(hh), 9999)
+    np.minimum.at(owner_from, owner[owner >= 0], shops["opened"].dt.year.to_numpy()[owner >= 0])
+    hh = hh.assign(shop_owner_from=owner_from)
+    persons = households.build_persons(hh, sim)
+    line = {int(k): v for k, v in poverty_line.items()}
+    hh_years, person_years = households.simulate_household_years(hh, persons, villages, village_revenue, line, sim)
+    shops = shops.assign(poor_households_linked=ecommerce.linked_households(shops, hh_years, hh))
+    logger.info("Simulated %d households, %d persons, %d household-years", len(hh), len(persons), len(hh_years))
+    return hh, persons, hh_years, person_years, shops
+
+
+def export_registry(
+    households_: pd.DataFrame,
+    persons: pd.DataFrame,
+    household_years: pd.DataFrame,
+    person_years: pd.DataFrame,
+    villages: pd.DataFrame,
+    contract: dict,
+    sim: dict,
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """``registry/registry_<YYYY>.csv``: the 建档立卡 export of every year, with defects."""
+    rng = stream(sim["seed"], "export_registry")
+    people = identities.build_identities(persons, households_, villages, sim)
+    files, truth = {}, []
+    for year in sim["years"]:
+        frame = exports.registry_file(
+            year,
+            household_years[household_years["year"] == year],
+            person_years[person_years["year"] == year],
+            households_, persons, people, villages, contract, sim["defects"], rng,
+        )
+        name = f"registry_{year}"
+        files[name], defects = finalise(frame, "registry", f"registry/{name}.csv")
+        truth.append(defects)
+    return files, pd.concat(truth, ignore_index=True)
+
+
+def export_income(
+    households_: pd.DataFrame, household_years: pd.DataFrame, contract: dict, sim: dict
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """``income/income_<YYYY>.csv``: household income and living conditions, with defects."""
+    rng = stream(sim["seed"], "export_income")
+    files, truth = {}, []
+    for year in sim["years"]:
+        frame = exports.income_file(
+            year, household_years[household_years["year"] == year], households_, contract, sim["defects"], rng
+        )
+        name = f"income_{year}"
+        files[name], defects = finalise(frame, "income", f"income/{name}.csv")
+        truth.append(defects)
+    return files, pd.concat(truth, ignore_index=True)
+
+
+def export_catalogues(
+    villages: pd.DataFrame,
+    products: pd.DataFrame,
+    production: pd.DataFrame,
+    shops: pd.DataFrame,
+    households_: pd.DataFrame,
+    contract: dict,
+    sim: dict,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``villages.csv``, ``products.csv``, ``village_production.csv`` and ``shops.csv``."""
+    rng = stream(sim["seed"], "export_catalogues")
+    registered = households_[~households_["missed"]].groupby("village_code").size()
+    village_file = exports.villages_file(villages, registered, contract, rng)
+    product_file = exports.products_file(products, contract)
+    production_file, production_truth = finalise(
+        exports.production_file(production, products, contract, sim["defects"], rng),
+        "village_production", "village_production.csv",
+    )
+    shop_file, shop_truth = finalise(exports.shops_file(shops, contract, sim["defects"], rng), "shops", "shops.csv")
+    return village_file, product_file, production_file, shop_file, pd.concat([production_truth, shop_truth], ignore_index=True)
+
+
+def export_orders(
+    orders: pd.DataFrame,
+    shops: pd.DataFrame,
+    products: pd.DataFrame,
+    villages: pd.DataFrame,
+    contract: dict,
+    sim: dict,
+) -> tuple[dict, dict, dict, pd.DataFrame]:
+    """``orders/taobao/*.csv``, ``orders/pinduoduo/<shop_id>.csv`` and ``orders/832/*.xlsx``."""
+    rng = stream(sim["seed"], "export_orders")
+    rates = sim["defects"]
+    out, truth = [], []
+    by_platform = {p: orders[orders["platform"] == p].reset_index(drop=True) for p in ecommerce.PLATFORMS_WITH_EXPORTS}
+    for folder, suffix, files in (
+        ("taobao", ".csv", exports.taobao_files(by_platform["淘宝"], shops, products, contract, rates, rng)),
+        ("pinduoduo", ".csv", exports.pinduoduo_files(by_platform["拼多多"], products, contract, rates, rng)),
+        ("832", ".xlsx", exports.platform832_files(by_platform["832平台"], shops, products, villages, contract, rates, rng)),
+    ):
+        finished = {}
+        for name, frame in files.items():
+            finished[name], defects = finalise(frame, f"orders_{folder}", f"orders/{folder}/{name}{suffix}")
+            truth.append(defects)
+        out.append(finished)
+    return out[0], out[1], out[2], pd.concat(truth, ignore_index=True)
+
+
+def collect_truth(
+    households_: pd.DataFrame,
+    household_years: pd.DataFrame,
+    potential: pd.DataFrame,
+    *defect_tables: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What only the simulation knows, for evaluation nodes (never for training or scoring).
+
+    Returns:
+        household_years truth (exit_prob is the probability that a household poor at the start
+        of ``year`` exits during it), village × product potential, and every injected defect.
+    """
+    static = households_[["household_code", "village_code", "missed", "wrongly_registered", "registered_year", "removal_year"]]
+    truth_hy = household_years.drop(columns=["wage_income", "business_income", "business_cost", "property_income", "transfer_income"])
+    truth_hy = static.iloc[truth_hy["household_idx"].to_numpy()].reset_index(drop=True).join(
+        truth_hy.drop(columns="household_idx").reset_index(drop=True)
+    )
+    defects = pd.concat(defect_tables, ignore_index=True)
+    logger.info("Injected %d defects: %s", len(defects), defects["defect"].value_counts().to_dict())
+    return truth_hy, potential.drop(columns="base_area_mu"), defects

@@ -1,0 +1,81 @@
+"""Shared fixtures: project configuration, and simulated worlds written to temporary folders."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import pytest
+
+# Telemetry off for everything the tests start (kedro-telemetry and MLflow are separate).
+os.environ.update(
+    {"KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "true", "MLFLOW_DISABLE_TELEMETRY": "true"}
+)
+
+from kedro.config import OmegaConfigLoader  # noqa: E402
+from kedro.io import DataCatalog  # noqa: E402
+from kedro.runner import SequentialRunner  # noqa: E402
+
+from ecpa_pipeline.pipelines import simulation  # noqa: E402
+from ecpa_pipeline.settings import CONFIG_LOADER_ARGS  # noqa: E402
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_config(runtime_params: dict | None = None) -> OmegaConfigLoader:
+    """The project's configuration as ``kedro run`` sees it."""
+    return OmegaConfigLoader(
+        str(PROJECT_ROOT / "conf"), runtime_params=runtime_params or {}, **CONFIG_LOADER_ARGS
+    )
+
+
+@pytest.fixture(scope="session")
+def parameters() -> dict:
+    return dict(load_config()["parameters"])
+
+
+def run_pipeline(pipeline, runtime_params: dict, param_overrides: dict | None = None) -> dict:
+    """Run ``pipeline`` in-process on the project's catalog (no hooks, no MLflow).
+
+    Args:
+        pipeline: the Kedro pipeline.
+        runtime_params: as ``kedro run --params`` (e.g. ``{"raw_dir": …}``).
+        param_overrides: ``{top_level_key: {sub_key: value}}`` merged into parameters.
+
+    Returns:
+        The parameters used and the catalog after the run.
+    """
+    conf = load_config(runtime_params)
+    params = copy.deepcopy(dict(conf["parameters"]))
+    for key, values in (param_overrides or {}).items():
+        params[key] = {**params[key], **values}
+    catalog = DataCatalog.from_config(conf["catalog"])
+    for key, value in params.items():
+        catalog[f"params:{key}"] = value
+    SequentialRunner().run(pipeline, catalog)
+    return {"params": params, "catalog": catalog}
+
+
+def simulate_world(raw_dir: Path, scale: str = "tiny", seed: int | None = None) -> dict:
+    """Write a simulated world's raw files (and ``_truth/``) to ``raw_dir``."""
+    overrides = {"scale": scale} | ({"seed": seed} if seed is not None else {})
+    return run_pipeline(
+        simulation.create_pipeline(), {"raw_dir": str(raw_dir)}, {"simulation": overrides}
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory) -> Path:
+    """A tiny simulated county (10 villages, ~300 households) written once per session."""
+    raw = tmp_path_factory.mktemp("tiny") / "01_raw"
+    simulate_world(raw, "tiny")
+    return raw
+
+
+@pytest.fixture(scope="session")
+def county_world(tmp_path_factory) -> Path:
+    """The default simulated county (150 villages, ~12 000 households), written once."""
+    raw = tmp_path_factory.mktemp("county") / "01_raw"
+    simulate_world(raw, "county")
+    return raw
