@@ -13,12 +13,12 @@ os.environ.update(
     {"KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "true", "MLFLOW_DISABLE_TELEMETRY": "true"}
 )
 
-from kedro.config import OmegaConfigLoader  # noqa: E402
-from kedro.io import DataCatalog  # noqa: E402
-from kedro.runner import SequentialRunner  # noqa: E402
+from kedro.config import OmegaConfigLoader
+from kedro.io import DataCatalog
+from kedro.runner import SequentialRunner
 
-from ecpa_pipeline.pipelines import simulation  # noqa: E402
-from ecpa_pipeline.settings import CONFIG_LOADER_ARGS  # noqa: E402
+from ecpa_pipeline.pipelines import simulation
+from ecpa_pipeline.settings import CONFIG_LOADER_ARGS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

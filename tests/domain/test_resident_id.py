@@ -4,7 +4,9 @@ from hypothesis import strategies as st
 
 from ecpa_pipeline.domain import resident_id
 
-first17 = st.from_regex(r"\A[1-9][0-9]{5}(19[3-9][0-9]|20[01][0-9])(0[1-9]|1[0-2])(0[1-9]|2[0-8])[0-9]{3}\Z")
+first17 = st.from_regex(
+    r"\A[1-9][0-9]{5}(19[3-9][0-9]|20[01][0-9])(0[1-9]|1[0-2])(0[1-9]|2[0-8])[0-9]{3}\Z"
+)
 
 
 def test_known_example_is_valid():
@@ -34,7 +36,9 @@ def test_single_digit_errors_are_detected(prefix, position, delta):
 
 
 def test_malformed_ids_are_not_valid():
-    ids = np.array(["1101051949123100", "11010519491231002XX", "A1010519491231002X", "", "'11010519491231002X"])
+    ids = np.array(
+        ["1101051949123100", "11010519491231002XX", "A1010519491231002X", "", "'11010519491231002X"]
+    )
     assert not resident_id.valid_check_character(ids).any()
 
 

@@ -27,7 +27,9 @@ def check_characters(first17: np.ndarray) -> np.ndarray:
 
 def compose(area: np.ndarray, birth_yyyymmdd: np.ndarray, sequence: np.ndarray) -> np.ndarray:
     """Full ID numbers from 6-digit area codes, birth dates and 3-digit sequences."""
-    first17 = np.char.add(np.char.add(area.astype("U6"), birth_yyyymmdd.astype("U8")), sequence.astype("U3"))
+    first17 = np.char.add(
+        np.char.add(area.astype("U6"), birth_yyyymmdd.astype("U8")), sequence.astype("U3")
+    )
     return np.char.add(first17, check_characters(first17))
 
 
@@ -42,7 +44,11 @@ def well_formed(ids: np.ndarray) -> np.ndarray:
     s = np.asarray(ids, dtype=str)
     chars = _chars(s)
     digits = np.char.isdigit(chars)
-    return (np.char.str_len(s) == 18) & digits[:, :17].all(axis=1) & (digits[:, 17] | (chars[:, 17] == "X"))
+    return (
+        (np.char.str_len(s) == 18)
+        & digits[:, :17].all(axis=1)
+        & (digits[:, 17] | (chars[:, 17] == "X"))
+    )
 
 
 def valid_check_character(ids: np.ndarray) -> np.ndarray:
@@ -60,7 +66,9 @@ def _slice(chars: np.ndarray, start: int, stop: int) -> np.ndarray:
 def birth_dates(ids: np.ndarray) -> np.ndarray:
     """Birth dates (datetime64[D]); NaT where positions 7-14 are not a real date."""
     chars = _chars(ids)
-    iso = pd.Series(_slice(chars, 6, 10)) + "-" + _slice(chars, 10, 12) + "-" + _slice(chars, 12, 14)
+    iso = (
+        pd.Series(_slice(chars, 6, 10)) + "-" + _slice(chars, 10, 12) + "-" + _slice(chars, 12, 14)
+    )
     return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce").to_numpy(dtype="datetime64[D]")
 
 

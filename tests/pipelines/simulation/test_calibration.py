@@ -20,15 +20,22 @@ def world(parameters):
     sim = parameters["simulation"]
     villages = nodes.simulate_villages(sim)
     products = nodes.simulate_products(parameters["simulation_products"])
-    production, potential = nodes.simulate_production(villages, products, sim)
+    _, potential = nodes.simulate_production(villages, products, sim)
     shops, orders, revenue = nodes.simulate_sales(potential, villages, products, sim)
     households, persons, hh_years, _, shops = nodes.simulate_households(
         villages, shops, revenue, parameters["poverty_line"], sim
     )
     return {
-        "sim": sim, "villages": villages, "products": products, "potential": potential,
-        "shops": shops, "orders": orders, "revenue": revenue, "households": households,
-        "persons": persons, "hh_years": hh_years,
+        "sim": sim,
+        "villages": villages,
+        "products": products,
+        "potential": potential,
+        "shops": shops,
+        "orders": orders,
+        "revenue": revenue,
+        "households": households,
+        "persons": persons,
+        "hh_years": hh_years,
     }
 
 
@@ -123,7 +130,9 @@ def test_household_ecommerce_income_adds_up_to_the_village_sales(world):
     assert len(joined) > 100
     counts = hy[hy["ecommerce_mode"] != "未参与"].groupby(["village_code", "year"]).size()
     # Equal up to rounding each household's income to the yuan.
-    assert ((joined["paid"] - joined["expected"]).abs() <= counts.reindex(joined.index) * 0.5 + 1e-6).all()
+    assert (
+        (joined["paid"] - joined["expected"]).abs() <= counts.reindex(joined.index) * 0.5 + 1e-6
+    ).all()
 
 
 def test_orders_have_realistic_prices_seasons_and_refunds(world):
@@ -133,7 +142,11 @@ def test_orders_have_realistic_prices_seasons_and_refunds(world):
     ratio = orders["unit_price"] / orders["pack_jin"] / farm_gate
     assert 2.0 <= ratio[retail].median() <= 4.5
     perish = products["perishability"].reindex(orders["product_code"]).to_numpy()
-    refund = orders.assign(perish=perish).groupby("perish")["status"].apply(lambda s: (s == "退款").mean())
+    refund = (
+        orders.assign(perish=perish)
+        .groupby("perish")["status"]
+        .apply(lambda s: (s == "退款").mean())
+    )
     assert refund["极高"] > refund["低"] and refund["高"] > refund["低"]
     assert orders["in_season"].mean() > 0.5
 
@@ -142,7 +155,18 @@ def test_sales_follow_village_conditions(world):
     """Villages with an express point and broadband sell more of a product than those without."""
     pot = world["potential"].merge(world["villages"], on="village_code")
     connected = pot["express_point"] & pot["broadband"]
-    assert pot.loc[connected, "potential_2020"].median() > 1.5 * pot.loc[~connected, "potential_2020"].median()
-    cold = world["products"].set_index("product_code")["needs_cold_chain"].reindex(pot["product_code"]).to_numpy()
+    assert (
+        pot.loc[connected, "potential_2020"].median()
+        > 1.5 * pot.loc[~connected, "potential_2020"].median()
+    )
+    cold = (
+        world["products"]
+        .set_index("product_code")["needs_cold_chain"]
+        .reindex(pot["product_code"])
+        .to_numpy()
+    )
     lacking = cold & ~pot["cold_chain"].to_numpy()
-    assert pot.loc[lacking, "potential_2020"].median() < pot.loc[cold & ~lacking, "potential_2020"].median()
+    assert (
+        pot.loc[lacking, "potential_2020"].median()
+        < pot.loc[cold & ~lacking, "potential_2020"].median()
+    )

@@ -45,7 +45,9 @@ def test_every_contract_file_is_written(tiny_world):
         ("orders/pinduoduo/*.csv", "orders_pinduoduo", "utf-8-sig"),
     ],
 )
-def test_headers_are_the_source_systems_chinese_names(tiny_world, parameters, pattern, source, encoding):
+def test_headers_are_the_source_systems_chinese_names(
+    tiny_world, parameters, pattern, source, encoding
+):
     path = sorted(tiny_world.glob(pattern))[0]
     header = read_csv(path, encoding).columns.tolist()
     assert header == list(parameters["raw_contract"][source].values())
@@ -74,7 +76,10 @@ def test_pinduoduo_export_has_a_bom_and_one_file_per_shop(tiny_world):
 
 def test_village_survey_uses_full_width_brackets(tiny_world, parameters):
     header = read_csv(tiny_world / "villages.csv").columns.tolist()
-    expected = [h.replace("(", "（").replace(")", "）") for h in parameters["raw_contract"]["villages"].values()]
+    expected = [
+        h.replace("(", "（").replace(")", "）")
+        for h in parameters["raw_contract"]["villages"].values()
+    ]
     assert header == expected
     assert "海拔（米）" in header
 
@@ -88,7 +93,9 @@ def test_832_export_is_a_workbook_with_dates_and_numbers(tiny_world, parameters)
     first = dict(zip(header, rows[1], strict=True))
     assert isinstance(first["下单时间"], datetime.datetime)
     assert isinstance(first["金额(元)"], float | int)
-    assert set(r[header.index("单位")] for r in rows[1:]) <= set(parameters["code_lists"]["unit_832"])
+    assert set(r[header.index("单位")] for r in rows[1:]) <= set(
+        parameters["code_lists"]["unit_832"]
+    )
 
 
 def test_registry_codes_come_from_the_contract_code_lists(tiny_world, parameters):
@@ -111,7 +118,10 @@ def test_registry_ids_are_valid_except_where_a_defect_was_injected(tiny_world):
         frame = read_csv(tiny_world / name)
         ids = frame["证件号码"].str.lstrip("'").to_numpy()
         ok = resident_id.valid_check_character(ids) & ~np.isnat(resident_id.birth_dates(ids))
-        marked = truth[(truth["file"] == name) & truth["defect"].isin(["registry_bad_id_check", "registry_id_birth_invalid"])]
+        marked = truth[
+            (truth["file"] == name)
+            & truth["defect"].isin(["registry_bad_id_check", "registry_id_birth_invalid"])
+        ]
         bad_rows = set((np.flatnonzero(~ok) + 2).tolist())
         # Every invalid ID is a recorded defect, and every recorded ID defect is invalid.
         assert bad_rows == set(marked["row"].astype(int))

@@ -34,15 +34,32 @@ def _within(observed: int, trials: int, rate: float) -> bool:
 def test_registry_defect_rates_match_parameters(truth, registry, parameters):
     rates = parameters["simulation"]["defects"]
     rows = sum(len(f) for f in registry.values())
-    heads = sum((f["与户主关系"] == "户主").sum() for f in registry.values())  # households, ±defects
-    per_row = ["registry_bad_id_check", "registry_id_sex_mismatch", "registry_duplicate_row", "registry_excel_guard"]
-    per_household = ["registry_headless_household", "registry_size_mismatch", "registry_income_mismatch"]
+    heads = sum(
+        (f["与户主关系"] == "户主").sum() for f in registry.values()
+    )  # households, ±defects
+    per_row = [
+        "registry_bad_id_check",
+        "registry_id_sex_mismatch",
+        "registry_duplicate_row",
+        "registry_excel_guard",
+    ]
+    per_household = [
+        "registry_headless_household",
+        "registry_size_mismatch",
+        "registry_income_mismatch",
+    ]
     counts = truth["defect"].value_counts()
     for defect in per_row:
-        assert _within(counts[defect], rows, rates[defect]), (defect, counts[defect], rows * rates[defect])
+        assert _within(counts[defect], rows, rates[defect]), (
+            defect,
+            counts[defect],
+            rows * rates[defect],
+        )
     for defect in per_household:
         # heads counts households up to the few headless/two-head defects themselves
-        assert abs(counts[defect] - heads * rates[defect]) <= 0.25 * heads * rates[defect] + 10, defect
+        assert abs(counts[defect] - heads * rates[defect]) <= 0.25 * heads * rates[defect] + 10, (
+            defect
+        )
 
 
 def test_every_contract_defect_type_is_injected(truth, parameters):
@@ -67,7 +84,9 @@ def test_recorded_rows_really_carry_the_defect(truth, registry, county_world):
 
     # Unknown shops are not in the shop register.
     shops = set(read(county_world / "shops.csv")["店铺ID"])
-    unknown = truth[(truth["defect"] == "orders_unknown_shop") & (truth["source"] == "orders_taobao")]
+    unknown = truth[
+        (truth["defect"] == "orders_unknown_shop") & (truth["source"] == "orders_taobao")
+    ]
     for file, rows in unknown.groupby("file")["row"]:
         frame = read(county_world / file, "gbk")
         assert not set(frame.iloc[rows.to_numpy() - 2, 13]) & shops
@@ -81,7 +100,9 @@ def test_recorded_rows_really_carry_the_defect(truth, registry, county_world):
 
 
 def test_duplicates_across_order_files_repeat_a_line_of_the_previous_file(truth, county_world):
-    dup = truth[(truth["defect"] == "orders_duplicate_across_files") & (truth["source"] == "orders_taobao")]
+    dup = truth[
+        (truth["defect"] == "orders_duplicate_across_files") & (truth["source"] == "orders_taobao")
+    ]
     files = sorted((county_world / "orders" / "taobao").glob("*.csv"))
     by_name = {f"orders/taobao/{p.name}": i for i, p in enumerate(files)}
     file, rows = next(iter(dup.groupby("file")["row"]))

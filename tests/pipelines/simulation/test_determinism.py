@@ -30,7 +30,9 @@ def test_same_seed_gives_identical_files(tiny_world, tmp_path):
             # Workbooks carry their own save time in metadata: compare every cell instead.
             assert _cells(tiny_world / rel) == _cells(again / rel), rel
         elif rel.suffix == ".parquet":
-            pd.testing.assert_frame_equal(pd.read_parquet(tiny_world / rel), pd.read_parquet(again / rel))
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(tiny_world / rel), pd.read_parquet(again / rel)
+            )
 
 
 def test_another_seed_gives_another_world(tiny_world, tmp_path):

@@ -43,7 +43,9 @@ EXPECTED_OUTCOME = {
 _FULLWIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")
 
 
-def pick(rng: np.random.Generator, n: int, rate: float, eligible: np.ndarray | None = None) -> np.ndarray:
+def pick(
+    rng: np.random.Generator, n: int, rate: float, eligible: np.ndarray | None = None
+) -> np.ndarray:
     """A boolean mask selecting about ``rate`` of ``n`` rows (only among ``eligible``)."""
     mask = rng.random(n) < rate
     return mask if eligible is None else mask & eligible
@@ -51,7 +53,8 @@ def pick(rng: np.random.Generator, n: int, rate: float, eligible: np.ndarray | N
 
 def mark(frame: pd.DataFrame, mask: np.ndarray, code: str) -> None:
     """Record defect ``code`` on the rows of ``frame`` selected by ``mask`` (in place)."""
-    assert code in EXPECTED_OUTCOME, code
+    if code not in EXPECTED_OUTCOME:
+        raise KeyError(f"Unknown defect code {code!r}: add it to EXPECTED_OUTCOME")
     frame.loc[mask, MARK] = frame.loc[mask, MARK] + code + ";"
 
 

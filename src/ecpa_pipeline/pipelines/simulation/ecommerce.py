@@ -27,7 +27,9 @@ def simulate_shops(potential: pd.DataFrame, villages: pd.DataFrame, sim: dict) -
     rng = stream(sim["seed"], "shops")
     ec = sim["ecommerce"]
     produced = potential[potential["produced"]].reset_index(drop=True)
-    expected = produced["potential_2020"].to_numpy() * (produced["base_area_mu"].to_numpy() / 120) ** 0.4
+    expected = (
+        produced["potential_2020"].to_numpy() * (produced["base_area_mu"].to_numpy() / 120) ** 0.4
+    )
     n_shops = rng.poisson(0.3 + ec["shops_per_100k_revenue"] * expected / 1e5)
     pair = np.repeat(np.arange(len(produced)), n_shops)
     n = len(pair)
@@ -40,7 +42,9 @@ def simulate_shops(potential: pd.DataFrame, villages: pd.DataFrame, sim: dict) -
     years = np.array(sim["years"])
     open_p = 1.35 ** (years - years[0])
     open_year = years[rng.choice(len(years), size=n, p=open_p / open_p.sum())]
-    opened = pd.to_datetime(open_year.astype(str)) + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    opened = pd.to_datetime(open_year.astype(str)) + pd.to_timedelta(
+        rng.integers(0, 365, n), unit="D"
+    )
 
     weight = rng.gamma(1.2, 1.0, n)
     pair_total = np.bincount(pair, weights=weight, minlength=len(produced))
@@ -48,12 +52,21 @@ def simulate_shops(potential: pd.DataFrame, villages: pd.DataFrame, sim: dict) -
     village_name = villages.set_index("village_code")["village"].reindex(village_code).to_numpy()
     product_code = produced["product_code"].to_numpy()[pair]
 
-    suffixes = np.array(["特产店", "农产品专营店", "扶贫馆", "生态农场", "农家店", "优品店", "合作社店"])
+    suffixes = np.array(
+        ["特产店", "农产品专营店", "扶贫馆", "生态农场", "农家店", "优品店", "合作社店"]
+    )
     shop_name = np.char.add(
         np.char.add(village_name.astype(str), np.char.zfill((np.arange(n) % 97).astype(str), 2)),
         suffixes[rng.integers(0, len(suffixes), n)],
     )
-    platform_prefix = {"淘宝": "TB", "拼多多": "PDD", "832平台": "S832", "京东": "JD", "抖音": "DY", "微信小店": "WX"}
+    platform_prefix = {
+        "淘宝": "TB",
+        "拼多多": "PDD",
+        "832平台": "S832",
+        "京东": "JD",
+        "抖音": "DY",
+        "微信小店": "WX",
+    }
     shop_id = [f"{platform_prefix[p]}{100000 + i}" for i, p in enumerate(platform)]
     return pd.DataFrame(
         {
@@ -76,11 +89,20 @@ def shop_year_revenue(
     years = np.array(sim["years"])
     pot = potential.set_index(["village_code", "product_code"])
     key = pd.MultiIndex.from_arrays([shops["village_code"], shops["product_code"]])
-    base = pot["potential_2020"].reindex(key).to_numpy() * (pot["base_area_mu"].reindex(key).to_numpy() / 120) ** 0.4
+    base = (
+        pot["potential_2020"].reindex(key).to_numpy()
+        * (pot["base_area_mu"].reindex(key).to_numpy() / 120) ** 0.4
+    )
     trend = yearly_trend(sim, products, shops["product_code"].to_numpy(), years)
     open_year = shops["opened"].dt.year.to_numpy()
     open_frac = np.clip(
-        (years[None, :] + 1 - (open_year + shops["opened"].dt.day_of_year.to_numpy() / 366)[:, None]), 0, 1
+        (
+            years[None, :]
+            + 1
+            - (open_year + shops["opened"].dt.day_of_year.to_numpy() / 366)[:, None]
+        ),
+        0,
+        1,
     )
     revenue = base[:, None] * shops["revenue_weight"].to_numpy()[:, None] * trend * open_frac
     out = pd.DataFrame(revenue, columns=years)
@@ -123,31 +145,8 @@ def simulate_orders(
     pcode = r["product_code"].to_numpy()
     year = r["year"].to_numpy()
 
-    # Seasonality: in-season months sell three times as much.
-    start = prod["season_start"].reindex(pcode).to_numpy()
-    end = prod["season_end"].reindex(pcode).to_numpy()
-    months = np.arange(1, 13)[None, :]
-    in_season = np.where(
-        start[:, None] <= end[:, None],
-        (months >= start[:, None]) & (months <= end[:, None]),
-        (months >= start[:, None]) | (months <= end[:, None]),
-    )
-    perishable = prod["perishability"].reindex(pcode).isin(["极高", "高"]).to_numpy()
-    weight = np.where(in_season, 3.0, np.where(perishable[:, None], 0.15, 1.0))
-    cum = np.cumsum(weight, axis=1)
-    month = 1 + (rng.random(n)[:, None] * cum[:, -1:] > cum).sum(axis=1)
-    month_start = pd.to_datetime({"year": year, "month": month, "day": 1})
-    days_in_month = month_start.dt.days_in_month.to_numpy()
-    created = (
-        month_start
-        + pd.to_timedelta(rng.integers(0, days_in_month), unit="D")
-        + pd.to_timedelta(rng.integers(6 * 3600, 24 * 3600, n), unit="s")
-    )
-    in_season_line = in_season[np.arange(n), month - 1]
-
-    packs_options = prod["packs_jin"].reindex(pcode).to_numpy()
-    pick = (rng.random(n) * np.array([len(p) for p in packs_options])).astype(int)
-    pack_jin = np.array([p[i] for p, i in zip(packs_options, pick, strict=True)], dtype=float)
+    created, in_season_line = _order_times(prod, pcode, year, rng)
+    pack_jin = pick_per_row(prod["packs_jin"], prod.index.get_indexer(pcode), rng, float)
     is_bulk = r["platform"].to_numpy() == "832平台"
     packs = np.where(is_bulk, rng.integers(5, 45, n), 1 + rng.geometric(0.7, n) - 1)
 
@@ -159,7 +158,13 @@ def simulate_orders(
     pot = potential.set_index(["village_code", "product_code"])["certification"]
     cert = pot.reindex(pd.MultiIndex.from_arrays([r["village_code"], pcode])).to_numpy()
     premium = np.where(cert != "", 1.15, 1.0)
-    per_jin = price[line_row] * markup * np.where(in_season_line, 0.9, 1.12) * premium * 1.03 ** (year - 2014)
+    per_jin = (
+        price[line_row]
+        * markup
+        * np.where(in_season_line, 0.9, 1.12)
+        * premium
+        * 1.03 ** (year - 2014)
+    )
     per_jin = np.where(is_bulk, per_jin * 0.8, per_jin)  # canteen bulk price
     unit_price = np.floor(per_jin * pack_jin) + 0.9
     amount = np.round(unit_price * packs, 2)
@@ -170,7 +175,11 @@ def simulate_orders(
     u = rng.random(n)
     end_of_export = pd.Timestamp(ec["export_end"])
     status = np.select(
-        [u < ec["cancel_rate"], u < ec["cancel_rate"] + refund_p, created > end_of_export - pd.Timedelta(days=8)],
+        [
+            u < ec["cancel_rate"],
+            u < ec["cancel_rate"] + refund_p,
+            created > end_of_export - pd.Timedelta(days=8),
+        ],
         ["关闭", "退款", "待收货"],
         "成功",
     )
@@ -193,6 +202,45 @@ def simulate_orders(
     out = out.sort_values(["created", "shop_id"], kind="stable").reset_index(drop=True)
     out.insert(0, "order_seq", np.arange(len(out)))
     return out
+
+
+def pick_per_row(options: pd.Series, row_index: np.ndarray, rng, dtype=object) -> np.ndarray:
+    """One random element of ``options[row_index[i]]`` (a list per entry) for every i.
+
+    Vectorised: the lists are padded into a matrix once, then indexed.
+    """
+    lengths = options.map(len).to_numpy()
+    matrix = np.empty((len(options), lengths.max()), dtype=object)
+    for i, values in enumerate(options):  # one pass over the (small) option table
+        matrix[i, : len(values)] = values
+    choice = (rng.random(len(row_index)) * lengths[row_index]).astype(int)
+    return matrix[row_index, choice].astype(dtype)
+
+
+def _order_times(prod: pd.DataFrame, pcode: np.ndarray, year: np.ndarray, rng) -> tuple:
+    """Order timestamps; in-season months sell three times as much, perishables barely
+    sell out of season. Returns the timestamps and whether each falls in season."""
+    n = len(pcode)
+    start = prod["season_start"].reindex(pcode).to_numpy()
+    end = prod["season_end"].reindex(pcode).to_numpy()
+    months = np.arange(1, 13)[None, :]
+    in_season = np.where(
+        start[:, None] <= end[:, None],
+        (months >= start[:, None]) & (months <= end[:, None]),
+        (months >= start[:, None]) | (months <= end[:, None]),
+    )
+    perishable = prod["perishability"].reindex(pcode).isin(["极高", "高"]).to_numpy()
+    weight = np.where(in_season, 3.0, np.where(perishable[:, None], 0.15, 1.0))
+    cum = np.cumsum(weight, axis=1)
+    month = 1 + (rng.random(n)[:, None] * cum[:, -1:] > cum).sum(axis=1)
+    month_start = pd.to_datetime({"year": year, "month": month, "day": 1})
+    days_in_month = month_start.dt.days_in_month.to_numpy()
+    created = (
+        month_start
+        + pd.to_timedelta(rng.integers(0, days_in_month), unit="D")
+        + pd.to_timedelta(rng.integers(6 * 3600, 24 * 3600, n), unit="s")
+    )
+    return created, in_season[np.arange(n), month - 1]
 
 
 def village_online_revenue(
@@ -243,21 +291,33 @@ def assign_shop_owners(shops: pd.DataFrame, households: pd.DataFrame, sim: dict)
     farmer = (shops["operator"].to_numpy() == "农户") & (count > 0)
     pos = first + (rng.random(len(shops)) * np.maximum(count, 1)).astype(int)
     owner = np.where(farmer, order[np.minimum(pos, len(order) - 1)], -1)
-    operator = np.where((shops["operator"].to_numpy() == "农户") & ~farmer, "合作社", shops["operator"].to_numpy())
+    operator = np.where(
+        (shops["operator"].to_numpy() == "农户") & ~farmer, "合作社", shops["operator"].to_numpy()
+    )
     return shops.assign(
         operator=operator,
         owner_idx=owner,
-        household_code=np.where(farmer, households["household_code"].to_numpy()[np.maximum(owner, 0)], None),
+        household_code=np.where(
+            farmer, households["household_code"].to_numpy()[np.maximum(owner, 0)], None
+        ),
     )
 
 
-def linked_households(shops: pd.DataFrame, household_years: pd.DataFrame, households: pd.DataFrame) -> np.ndarray:
+def linked_households(
+    shops: pd.DataFrame, household_years: pd.DataFrame, households: pd.DataFrame
+) -> np.ndarray:
     """带动贫困户数: households of the shop's village taking part through that kind of operator
     in the last year, shared among the village's shops of that kind."""
     last = household_years[household_years["year"] == household_years["year"].max()]
-    mode_of_operator = {"合作社": "合作社或企业代销", "企业": "合作社或企业代销", "扶贫专店": "扶贫专店代销"}
+    mode_of_operator = {
+        "合作社": "合作社或企业代销",
+        "企业": "合作社或企业代销",
+        "扶贫专店": "扶贫专店代销",
+    }
     village = households["village_code"].to_numpy()[last["household_idx"].to_numpy()]
-    counts = pd.DataFrame({"village_code": village, "mode": last["ecommerce_mode"].to_numpy()}).value_counts()
+    counts = pd.DataFrame(
+        {"village_code": village, "mode": last["ecommerce_mode"].to_numpy()}
+    ).value_counts()
     mode = shops["operator"].map(mode_of_operator)
     key = pd.MultiIndex.from_arrays([shops["village_code"], mode])
     participants = counts.reindex(key).fillna(0).to_numpy()

@@ -13,17 +13,29 @@ import pandas as pd
 from ecpa_pipeline.domain.resident_id import check_characters
 
 from .defects import MARK, duplicate_rows, fullwidth, mark, pick, with_marks
+from .ecommerce import pick_per_row
 from .households import ADULT_EDUCATION
 
 BOOLEAN_STYLES = [("是", "否"), ("Y", "N"), ("1", "0"), ("有", "无"), ("TRUE", "FALSE")]
 MISSING_MARKERS = np.array(["", "", "", "-", "/", "无", "NULL"])
 CODE_VARIANTS = {
-    "health": {"患有大病": ["患有大病 ", "大病"], "长期慢性病": ["慢性病", "长期慢性病 "], "残疾": ["残疾 "]},
+    "health": {
+        "患有大病": ["患有大病 ", "大病"],
+        "长期慢性病": ["慢性病", "长期慢性病 "],
+        "残疾": ["残疾 "],
+    },
     "labour_skill": {"普通劳动力": ["普通劳动力 "], "弱劳动力或半劳动力": ["弱劳动力", "半劳动力"]},
     "migrant_work": {"省外务工": ["省外"], "县外省内务工": ["省内县外务工"]},
     "ethnicity": {"苗族": ["苗"], "布依族": ["布依"], "汉族": ["汉"]},
 }
-SCHOOL_EDUCATION = {"小学": "小学", "初中": "初中", "高中": "高中", "中职": "中专", "高职高专": "高中", "辍学": "小学"}
+SCHOOL_EDUCATION = {
+    "小学": "小学",
+    "初中": "初中",
+    "高中": "高中",
+    "中职": "中专",
+    "高职高专": "高中",
+    "辍学": "小学",
+}
 
 
 def _bool(values: np.ndarray, style: tuple[str, str]) -> np.ndarray:
@@ -35,6 +47,12 @@ def _num(values) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     as_int = np.round(arr).astype(np.int64).astype(str)
     return np.where(arr == np.round(arr), as_int, np.round(arr, 2).astype(str))
+
+
+def _fmt_g(values: np.ndarray) -> np.ndarray:
+    """Numbers formatted like ``f"{x:g}"`` (5, 2.5, 0.25), computed once per distinct value."""
+    unique, inverse = np.unique(np.asarray(values, dtype=float), return_inverse=True)
+    return np.array([f"{u:g}" for u in unique], dtype=object)[inverse]
 
 
 def _headers(frame: pd.DataFrame, mapping: dict) -> pd.DataFrame:
@@ -66,7 +84,9 @@ def registry_file(
     adult_edu = np.array(ADULT_EDUCATION)[persons["education_level"].to_numpy()[p]]
     school = person_year["school_status"].to_numpy()
     education = np.where(
-        school == "学龄前儿童", "", pd.Series(school).map(SCHOOL_EDUCATION).fillna(pd.Series(adult_edu)).to_numpy()
+        school == "学龄前儿童",
+        "",
+        pd.Series(school).map(SCHOOL_EDUCATION).fillna(pd.Series(adult_edu)).to_numpy(),
     )
     frame = pd.DataFrame(
         {
@@ -92,7 +112,9 @@ def registry_file(
             "migrant_months": person_year["migrant_months"].astype(str).to_numpy(),
             "critical_illness_insurance": _bool(person_year["insured"].to_numpy(), style),
             "household_status": hy["status"].to_numpy(),
-            "exit_year": np.where(hy["exit_year"].to_numpy() > 0, hy["exit_year"].astype(str).to_numpy(), ""),
+            "exit_year": np.where(
+                hy["exit_year"].to_numpy() > 0, hy["exit_year"].astype(str).to_numpy(), ""
+            ),
             "household_type": hs["household_type"].to_numpy(),
             "main_cause": hs["main_cause"].to_numpy(),
             "second_cause": hs["second_cause"].to_numpy(),
@@ -105,8 +127,16 @@ def registry_file(
     )
     frame = with_marks(frame)
     household_fields = [
-        "household_size", "household_status", "exit_year", "household_type", "main_cause",
-        "second_cause", "unsafe_housing", "safe_water", "water_difficulty", "income_per_capita",
+        "household_size",
+        "household_status",
+        "exit_year",
+        "household_type",
+        "main_cause",
+        "second_cause",
+        "unsafe_housing",
+        "safe_water",
+        "water_difficulty",
+        "income_per_capita",
     ]
     # Members either repeat the household fields or leave them blank (per household).
     repeats = pd.Series(rng.random(len(households)) < 0.6).to_numpy()[h]
@@ -115,14 +145,18 @@ def registry_file(
     for col in household_fields:
         frame.loc[blank_members, col] = markers[blank_members]
 
-    frame = _registry_defects(frame, head, repeats, rates, rng)
-    frame = duplicate_rows(frame, pick(rng, len(frame), rates["registry_duplicate_row"]), "registry_duplicate_row")
+    _id_defects(frame, rates, rng)
+    _household_defects(frame, head, repeats, rates, rng)
+    _format_defects(frame, head, rates, rng)
+    frame = _person_in_two_households(frame, head, rates, rng)
+    frame = duplicate_rows(
+        frame, pick(rng, len(frame), rates["registry_duplicate_row"]), "registry_duplicate_row"
+    )
     return _headers(frame, contract["registry"])
 
 
-def _registry_defects(
-    frame: pd.DataFrame, head: np.ndarray, repeats: np.ndarray, rates: dict, rng: np.random.Generator
-) -> pd.DataFrame:
+def _id_defects(frame: pd.DataFrame, rates: dict, rng: np.random.Generator) -> None:
+    """Bad check characters, impossible birth dates, sex disagreeing with the ID."""
     n = len(frame)
     ids = frame["id_number"].to_numpy().astype("U18")
 
@@ -145,16 +179,26 @@ def _registry_defects(
     frame.loc[sex_flip, "sex"] = np.where(frame.loc[sex_flip, "sex"] == "男", "女", "男")
     mark(frame, sex_flip, "registry_id_sex_mismatch")
 
+
+def _household_defects(
+    frame: pd.DataFrame, head: np.ndarray, repeats: np.ndarray, rates: dict, rng
+) -> None:
+    """Headless households, two heads, members disagreeing, wrong size and income."""
+    n = len(frame)
     headless = pick(rng, n, rates["registry_headless_household"], head)
     frame.loc[headless, "relation"] = "其他"
     mark(frame, headless, "registry_headless_household")
 
-    two_heads = pick(rng, n, rates["registry_two_heads"], ~head & (frame["relation"] != "户主").to_numpy())
+    two_heads = pick(
+        rng, n, rates["registry_two_heads"], ~head & (frame["relation"] != "户主").to_numpy()
+    )
     frame.loc[two_heads, "relation"] = "户主"
     mark(frame, two_heads, "registry_two_heads")
 
     disagree = pick(rng, n, rates["registry_member_disagrees"], ~head & repeats)
-    frame.loc[disagree, "main_cause"] = np.where(frame.loc[disagree, "main_cause"] == "因病", "缺资金", "因病")
+    frame.loc[disagree, "main_cause"] = np.where(
+        frame.loc[disagree, "main_cause"] == "因病", "缺资金", "因病"
+    )
     mark(frame, disagree, "registry_member_disagrees")
 
     size_off = pick(rng, n, rates["registry_size_mismatch"], head)
@@ -168,37 +212,61 @@ def _registry_defects(
     frame.loc[income_off, "income_per_capita"] = _num(incomes.to_numpy() * factor)
     mark(frame, income_off, "registry_income_mismatch")
 
+
+def _format_defects(frame: pd.DataFrame, head: np.ndarray, rates: dict, rng) -> None:
+    """Code-list variants, bad phones, full-width digits and Excel guards."""
+    n = len(frame)
     variant = pick(rng, n, rates["registry_code_variant"])
     for col, variants in CODE_VARIANTS.items():
         for canonical, spellings in variants.items():
             sel = variant & (frame[col] == canonical).to_numpy()
             if sel.any():
-                frame.loc[sel, col] = np.array(spellings)[rng.integers(0, len(spellings), int(sel.sum()))]
+                frame.loc[sel, col] = np.array(spellings)[
+                    rng.integers(0, len(spellings), int(sel.sum()))
+                ]
                 mark(frame, sel, "registry_code_variant")
 
     has_phone = (frame["phone"] != "").to_numpy()
     bad_phone = pick(rng, n, rates["registry_bad_phone"], has_phone)
     phones = frame.loc[bad_phone, "phone"].astype(str)
-    frame.loc[bad_phone, "phone"] = np.where(rng.random(int(bad_phone.sum())) < 0.5, phones.str[:10], phones + "8")
+    frame.loc[bad_phone, "phone"] = np.where(
+        rng.random(int(bad_phone.sum())) < 0.5, phones.str[:10], phones + "8"
+    )
     mark(frame, bad_phone, "registry_bad_phone")
 
-    wide = pick(rng, n, rates["registry_fullwidth"], head & ~income_off & ~size_off)
+    numbers_intact = ~frame[MARK].str.contains("mismatch").to_numpy()
+    wide = pick(rng, n, rates["registry_fullwidth"], head & numbers_intact)
     for col in ("household_size", "income_per_capita", "migrant_months"):
         frame.loc[wide, col] = fullwidth(frame.loc[wide, col])
     mark(frame, wide, "registry_fullwidth")
 
     guard = pick(rng, n, rates["registry_excel_guard"], ~bad_phone)
     guard_phone = guard & has_phone & (rng.random(n) < 0.5)
-    frame.loc[guard & ~guard_phone, "id_number"] = "'" + frame.loc[guard & ~guard_phone, "id_number"]
+    frame.loc[guard & ~guard_phone, "id_number"] = (
+        "'" + frame.loc[guard & ~guard_phone, "id_number"]
+    )
     frame.loc[guard_phone, "phone"] = '="' + frame.loc[guard_phone, "phone"] + '"'
     mark(frame, guard, "registry_excel_guard")
 
+
+def _person_in_two_households(
+    frame: pd.DataFrame, head: np.ndarray, rates: dict, rng
+) -> pd.DataFrame:
+    """The same person (same 人编号 and ID) listed again under another household."""
+    n = len(frame)
     movers = pick(rng, n, rates["registry_person_in_two_households"], ~head)
     if movers.any():
-        # The same person (same 人编号 and ID) listed again under another household.
         copies = frame[movers].copy()
         hosts = frame.iloc[rng.integers(0, n, int(movers.sum()))]
-        location = ["province", "prefecture", "county", "township", "village", "village_code", "household_code"]
+        location = [
+            "province",
+            "prefecture",
+            "county",
+            "township",
+            "village",
+            "village_code",
+            "household_code",
+        ]
         copies[location] = hosts[location].to_numpy()
         copies["relation"] = "其他"
         copies[MARK] = "registry_person_in_two_households;"
@@ -207,11 +275,33 @@ def _registry_defects(
 
 
 MEASURES_BY_CAUSE = {
-    "因病": "健康扶贫", "因残": "健康扶贫", "因学": "教育扶贫", "缺资金": "小额信贷", "缺技术": "技能培训",
-    "缺劳力": "低保兜底", "因灾": "产业扶持", "缺土地": "就业帮扶", "缺水": "产业扶持",
-    "交通条件落后": "易地扶贫搬迁", "自身发展动力不足": "就业帮扶", "因婚": "产业扶持", "其他": "产业扶持",
+    "因病": "健康扶贫",
+    "因残": "健康扶贫",
+    "因学": "教育扶贫",
+    "缺资金": "小额信贷",
+    "缺技术": "技能培训",
+    "缺劳力": "低保兜底",
+    "因灾": "产业扶持",
+    "缺土地": "就业帮扶",
+    "缺水": "产业扶持",
+    "交通条件落后": "易地扶贫搬迁",
+    "自身发展动力不足": "就业帮扶",
+    "因婚": "产业扶持",
+    "其他": "产业扶持",
 }
-MEASURES = ["产业扶持", "小额信贷", "技能培训", "电商培训", "就业帮扶", "易地扶贫搬迁", "健康扶贫", "教育扶贫", "危房改造", "生态补偿", "低保兜底"]
+MEASURES = [
+    "产业扶持",
+    "小额信贷",
+    "技能培训",
+    "电商培训",
+    "就业帮扶",
+    "易地扶贫搬迁",
+    "健康扶贫",
+    "教育扶贫",
+    "危房改造",
+    "生态补偿",
+    "低保兜底",
+]
 LIST_SEPARATORS = np.array([";", "；", ",", "、"])
 
 
@@ -247,7 +337,9 @@ def income_file(
     sep = LIST_SEPARATORS[rng.integers(0, len(LIST_SEPARATORS), n)]
     assistance = np.full(n, "", dtype=object)
     for m in MEASURES:
-        assistance = np.where(chosen[m], np.where(assistance == "", m, assistance + sep + m), assistance)
+        assistance = np.where(
+            chosen[m], np.where(assistance == "", m, assistance + sep + m), assistance
+        )
 
     frame = pd.DataFrame(
         {
@@ -279,14 +371,20 @@ def income_file(
     if orphans.any():
         extra = frame[orphans].copy()
         # A household code the registry does not have (typed wrong, or never registered).
-        extra["household_code"] = extra["household_code"].str[:-4] + rng.integers(7000, 9999, len(extra)).astype(str)
+        extra["household_code"] = extra["household_code"].str[:-4] + rng.integers(
+            7000, 9999, len(extra)
+        ).astype(str)
         extra[MARK] = "income_orphan_household;"
         frame = pd.concat([frame, extra], ignore_index=True)
-    frame = duplicate_rows(frame, pick(rng, len(frame), rates["income_duplicate_row"]), "income_duplicate_row")
+    frame = duplicate_rows(
+        frame, pick(rng, len(frame), rates["income_duplicate_row"]), "income_duplicate_row"
+    )
     return _headers(frame, contract["income"])
 
 
-def villages_file(villages: pd.DataFrame, registered: pd.Series, contract: dict, rng) -> pd.DataFrame:
+def villages_file(
+    villages: pd.DataFrame, registered: pd.Series, contract: dict, rng
+) -> pd.DataFrame:
     """The village survey. Headers use full-width brackets, as the survey template does."""
     n = len(villages)
     poor = villages["poor_village"].to_numpy()
@@ -334,26 +432,33 @@ def products_file(products: pd.DataFrame, contract: dict) -> pd.DataFrame:
             "needs_cold_chain": _bool(products["needs_cold_chain"], ("是", "否")),
             "shelf_life_days": products["shelf_life_days"].astype(str),
             "suitable_terrain": products["suitable_terrain"].map(";".join),
-            "elevation_range": products["elevation_min"].astype(str) + "-" + products["elevation_max"].astype(str),
-            "season": products["season_start"].astype(str) + "-" + products["season_end"].astype(str),
+            "elevation_range": products["elevation_min"].astype(str)
+            + "-"
+            + products["elevation_max"].astype(str),
+            "season": products["season_start"].astype(str)
+            + "-"
+            + products["season_end"].astype(str),
             "farm_gate_price_per_jin": _num(products["farm_gate_price_per_jin"]),
         }
     )
     return _headers(frame, contract["products"])
 
 
-def _product_names(products: pd.DataFrame, product_idx: np.ndarray, alias_rate: float, rng) -> tuple[np.ndarray, np.ndarray]:
+def _product_names(
+    products: pd.DataFrame, product_idx: np.ndarray, alias_rate: float, rng
+) -> tuple[np.ndarray, np.ndarray]:
     """Free-text product names: the catalogue name, or an alias / variety spelling."""
     n = len(product_idx)
     names = products["product_name"].to_numpy()[product_idx]
-    aliases = products["aliases"].to_numpy()[product_idx]
-    alias_pick = np.array([a[i % len(a)] for a, i in zip(aliases, rng.integers(0, 6, n), strict=True)], dtype=object)
+    alias_pick = pick_per_row(products["aliases"], product_idx, rng)
     variety = np.array(["高山", "本地", "有机", "生态", ""])[rng.integers(0, 5, n)]
     use_alias = rng.random(n) < alias_rate
     return np.where(use_alias, variety + alias_pick, names), use_alias
 
 
-def production_file(production: pd.DataFrame, products: pd.DataFrame, contract: dict, rates: dict, rng) -> pd.DataFrame:
+def production_file(
+    production: pd.DataFrame, products: pd.DataFrame, contract: dict, rates: dict, rng
+) -> pd.DataFrame:
     """What each village grows, by year; names as typed, units mixed."""
     n = len(production)
     p_idx = pd.Index(products["product_code"]).get_indexer(production["product_code"])
@@ -374,7 +479,9 @@ def production_file(production: pd.DataFrame, products: pd.DataFrame, contract: 
     frame = with_marks(frame)
     mark(frame, aliased, "production_alias_name")
     unknown = pick(rng, n, rates["production_unknown_product"])
-    frame.loc[unknown, "product_name"] = np.array(["杂粮", "其他水果", "土特产", "山货"])[rng.integers(0, 4, int(unknown.sum()))]
+    frame.loc[unknown, "product_name"] = np.array(["杂粮", "其他水果", "土特产", "山货"])[
+        rng.integers(0, 4, int(unknown.sum()))
+    ]
     mark(frame, unknown, "production_unknown_product")
     return _headers(frame, contract["village_production"])
 
@@ -416,28 +523,57 @@ def shops_file(shops: pd.DataFrame, contract: dict, rates: dict, rng) -> pd.Data
     return _headers(frame, contract["shops"])
 
 
-BUYER_CITIES = np.array([
-    "广东省 广州市 天河区", "广东省 深圳市 南山区", "上海 上海市 浦东新区", "北京 北京市 朝阳区",
-    "浙江省 杭州市 西湖区", "江苏省 南京市 鼓楼区", "四川省 成都市 武侯区", "湖北省 武汉市 洪山区",
-    "山东省 济南市 历下区", "福建省 厦门市 思明区", "贵州省 贵阳市 云岩区", "重庆 重庆市 渝中区",
-])
-POSTCODES = np.array(["510000", "518000", "200120", "100020", "310000", "210000", "610000", "430000", "250000", "361000", "550000", "400000"])
-LOGISTICS = np.array(["中通快递", "圆通速递", "韵达快递", "申通快递", "邮政EMS", "顺丰速运", "极兔速递"])
+BUYER_CITIES = np.array(
+    [
+        "广东省 广州市 天河区",
+        "广东省 深圳市 南山区",
+        "上海 上海市 浦东新区",
+        "北京 北京市 朝阳区",
+        "浙江省 杭州市 西湖区",
+        "江苏省 南京市 鼓楼区",
+        "四川省 成都市 武侯区",
+        "湖北省 武汉市 洪山区",
+        "山东省 济南市 历下区",
+        "福建省 厦门市 思明区",
+        "贵州省 贵阳市 云岩区",
+        "重庆 重庆市 渝中区",
+    ]
+)
+POSTCODES = np.array(
+    [
+        "510000",
+        "518000",
+        "200120",
+        "100020",
+        "310000",
+        "210000",
+        "610000",
+        "430000",
+        "250000",
+        "361000",
+        "550000",
+        "400000",
+    ]
+)
+LOGISTICS = np.array(
+    ["中通快递", "圆通速递", "韵达快递", "申通快递", "邮政EMS", "顺丰速运", "极兔速递"]
+)
 TITLE_PREFIX = np.array(["【扶贫助农】", "【产地直发】", "【助农】", "", ""])
 TITLE_ADJ = np.array(["正宗", "新鲜", "农家", "精选", ""])
 TITLE_SUFFIX = np.array([" 新鲜现摘", " 包邮", " 农家自产", " 顺丰包邮", ""])
-UNMAPPABLE_TITLES = np.array(["农家特产 新鲜现货 包邮", "山里好货 助农特惠", "扶贫礼盒 年货节", "土特产组合装"])
+UNMAPPABLE_TITLES = np.array(
+    ["农家特产 新鲜现货 包邮", "山里好货 助农特惠", "扶贫礼盒 年货节", "土特产组合装"]
+)
 
 
 def _pack_text(pack_jin: np.ndarray, rng) -> np.ndarray:
     """The pack weight as titles and specs write it: 5斤装, 2.5kg, 2.5kg*2箱, 250g."""
     kg = pack_jin / 2
     style = rng.integers(0, 4, len(pack_jin))
-    fmt = np.vectorize(lambda x: f"{x:g}", otypes=[object])
-    jin_txt = fmt(pack_jin) + "斤装"
-    kg_txt = fmt(kg) + "kg"
-    split_txt = fmt(kg / 2) + "kg*2箱"
-    gram_txt = fmt(kg * 1000) + "g"
+    jin_txt = _fmt_g(pack_jin) + "斤装"
+    kg_txt = _fmt_g(kg) + "kg"
+    split_txt = _fmt_g(kg / 2) + "kg*2箱"
+    gram_txt = _fmt_g(kg * 1000) + "g"
     return np.select(
         [pack_jin < 1, style == 0, style == 1, style == 2],
         [gram_txt, jin_txt, kg_txt, split_txt],
@@ -445,7 +581,9 @@ def _pack_text(pack_jin: np.ndarray, rng) -> np.ndarray:
     )
 
 
-def _titles(orders: pd.DataFrame, products: pd.DataFrame, rates: dict, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _titles(
+    orders: pd.DataFrame, products: pd.DataFrame, rates: dict, rng
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Listing titles (with product name or alias), pack texts, and the unmappable mask."""
     n = len(orders)
     p_idx = pd.Index(products["product_code"]).get_indexer(orders["product_code"])
@@ -465,7 +603,9 @@ def _file_key(created: pd.Series, period: str) -> np.ndarray:
     return ts.year.astype(str).to_numpy()
 
 
-def _split_with_overlap(frame: pd.DataFrame, keys: np.ndarray, rate: float, rng) -> dict[str, pd.DataFrame]:
+def _split_with_overlap(
+    frame: pd.DataFrame, keys: np.ndarray, rate: float, rng
+) -> dict[str, pd.DataFrame]:
     """Split by export period; a few lines of each period reappear in the next period's file
     (exports downloaded with overlapping date ranges)."""
     files = {}
@@ -482,7 +622,14 @@ def _split_with_overlap(frame: pd.DataFrame, keys: np.ndarray, rate: float, rng)
     return files
 
 
-def taobao_files(orders: pd.DataFrame, shops: pd.DataFrame, products: pd.DataFrame, contract: dict, rates: dict, rng) -> dict[str, pd.DataFrame]:
+def taobao_files(
+    orders: pd.DataFrame,
+    shops: pd.DataFrame,
+    products: pd.DataFrame,
+    contract: dict,
+    rates: dict,
+    rng,
+) -> dict[str, pd.DataFrame]:
     """Taobao seller exports, one file per quarter (GBK, trailing-space headers)."""
     n = len(orders)
     base, pack, unmappable = _titles(orders, products, rates, rng)
@@ -494,10 +641,15 @@ def taobao_files(orders: pd.DataFrame, shops: pd.DataFrame, products: pd.DataFra
     total = orders["amount"].to_numpy() + orders["postage"].to_numpy()
     shop_name = shops.set_index("shop_id")["shop_name"].reindex(orders["shop_id"]).to_numpy()
     city = rng.integers(0, len(BUYER_CITIES), n)
-    phone = np.char.add("1" + np.array(["38", "39", "58", "86", "89"])[rng.integers(0, 5, n)], np.char.zfill(rng.integers(0, 10**8, n).astype(str), 8))
+    phone = np.char.add(
+        "1" + np.array(["38", "39", "58", "86", "89"])[rng.integers(0, 5, n)],
+        np.char.zfill(rng.integers(0, 10**8, n).astype(str), 8),
+    )
     frame = pd.DataFrame(
         {
-            "order_id": '="' + pd.Series(orders["order_seq"].to_numpy() * 7919 + 10**17 * 3).astype(str) + '"',
+            "order_id": '="'
+            + pd.Series(orders["order_seq"].to_numpy() * 7919 + 10**17 * 3).astype(str)
+            + '"',
             "buyer_nick": "tb" + pd.Series(rng.integers(10**6, 10**9, n)).astype(str),
             "goods_amount": _num(orders["amount"]),
             "postage": _num(orders["postage"]),
@@ -506,9 +658,16 @@ def taobao_files(orders: pd.DataFrame, shops: pd.DataFrame, products: pd.DataFra
             "order_status": np.select(
                 [status == "成功", status == "关闭", status == "退款"],
                 ["交易成功", "交易关闭", "交易关闭"],
-                np.where(rng.random(n) < 0.5, "买家已付款，等待卖家发货", "卖家已发货，等待买家确认"),
+                np.where(
+                    rng.random(n) < 0.5, "买家已付款，等待卖家发货", "卖家已发货，等待买家确认"
+                ),
             ),
-            "address": BUYER_CITIES[city] + " 某街道" + rng.integers(1, 300, n).astype(str) + "号(" + POSTCODES[city] + ")",
+            "address": BUYER_CITIES[city]
+            + " 某街道"
+            + rng.integers(1, 300, n).astype(str)
+            + "号("
+            + POSTCODES[city]
+            + ")",
             "buyer_phone": np.char.add("'", phone),
             "created": created.strftime("%Y-%m-%d %H:%M:%S"),
             "paid_at": np.where(unpaid, "", paid.strftime("%Y-%m-%d %H:%M:%S")),
@@ -517,24 +676,34 @@ def taobao_files(orders: pd.DataFrame, shops: pd.DataFrame, products: pd.DataFra
             "shop_id": orders["shop_id"].to_numpy(),
             "shop_name": shop_name,
             "logistics": np.where(unpaid, "", LOGISTICS[rng.integers(0, len(LOGISTICS), n)]),
-            "close_reason": np.select([status == "关闭", status == "退款"], ["买家不想买了", "退款"], ""),
+            "close_reason": np.select(
+                [status == "关闭", status == "退款"], ["买家不想买了", "退款"], ""
+            ),
         }
     )
     frame = with_marks(frame)
     mark(frame, unmappable, "orders_unmappable_title")
     unknown = pick(rng, n, rates["orders_unknown_shop"], ~unmappable)
-    frame.loc[unknown, "shop_id"] = "TB9" + pd.Series(rng.integers(10**5, 10**6, int(unknown.sum()))).astype(str).to_numpy()
+    frame.loc[unknown, "shop_id"] = (
+        "TB9" + pd.Series(rng.integers(10**5, 10**6, int(unknown.sum()))).astype(str).to_numpy()
+    )
     mark(frame, unknown, "orders_unknown_shop")
     missing = pick(rng, n, rates["orders_missing_amount"], ~unmappable & ~unknown & ~unpaid)
     frame.loc[missing, "paid_amount"] = ""
     mark(frame, missing, "orders_missing_amount")
 
-    files = _split_with_overlap(frame, _file_key(orders["created"], "quarter"), rates["orders_duplicate_across_files"], rng)
-    headers = {k: v + " " * (1 + i % 2) for i, (k, v) in enumerate(contract["orders_taobao"].items())}
+    files = _split_with_overlap(
+        frame, _file_key(orders["created"], "quarter"), rates["orders_duplicate_across_files"], rng
+    )
+    headers = {
+        k: v + " " * (1 + i % 2) for i, (k, v) in enumerate(contract["orders_taobao"].items())
+    }
     return {f"taobao_{k}": f.rename(columns=headers) for k, f in files.items()}
 
 
-def pinduoduo_files(orders: pd.DataFrame, products: pd.DataFrame, contract: dict, rates: dict, rng) -> dict[str, pd.DataFrame]:
+def pinduoduo_files(
+    orders: pd.DataFrame, products: pd.DataFrame, contract: dict, rates: dict, rng
+) -> dict[str, pd.DataFrame]:
     """Pinduoduo merchant exports, one file per shop (UTF-8 with BOM)."""
     n = len(orders)
     base, pack, unmappable = _titles(orders, products, rates, rng)
@@ -551,14 +720,20 @@ def pinduoduo_files(orders: pd.DataFrame, products: pd.DataFrame, contract: dict
     frame = pd.DataFrame(
         {
             "title": base,
-            "order_id": pd.Series(created.strftime("%y%m%d")).to_numpy() + "-" + pd.Series(orders["order_seq"].to_numpy() * 104729 % 10**15 + 10**14).astype(str).to_numpy(),
+            "order_id": pd.Series(created.strftime("%y%m%d")).to_numpy()
+            + "-"
+            + pd.Series(orders["order_seq"].to_numpy() * 104729 % 10**15 + 10**14)
+            .astype(str)
+            .to_numpy(),
             "order_status": np.select(
                 [cancelled, status == "待收货"], ["已取消", "已发货，待签收"], "已签收"
             ),
             "goods_amount": _num(amount),
             "shop_discount": _num(shop_discount),
             "platform_discount": _num(platform_discount),
-            "paid_amount": _num(np.where(cancelled, 0.0, amount - shop_discount - platform_discount)),
+            "paid_amount": _num(
+                np.where(cancelled, 0.0, amount - shop_discount - platform_discount)
+            ),
             "merchant_received": _num(np.where(cancelled, 0.0, amount - shop_discount)),
             "quantity": orders["packs"].astype(str).to_numpy(),
             "spec": np.char.strip(np.char.add(np.char.add(pack.astype(str), " "), grade)),
@@ -566,7 +741,8 @@ def pinduoduo_files(orders: pd.DataFrame, products: pd.DataFrame, contract: dict
             "shipped_at": np.where(cancelled, "", fmt_time(shipped)),
             "received_at": np.where(cancelled | (status == "待收货"), "", fmt_time(received)),
             "after_sale": np.where(
-                status == "退款", np.where(rng.random(n) < 0.85, "退款成功", "退款中"),
+                status == "退款",
+                np.where(rng.random(n) < 0.85, "退款成功", "退款中"),
                 np.where(rng.random(n) < 0.01, "售后关闭", "无售后"),
             ),
             "logistics": np.where(cancelled, "", LOGISTICS[rng.integers(0, len(LOGISTICS), n)]),
@@ -582,10 +758,18 @@ def pinduoduo_files(orders: pd.DataFrame, products: pd.DataFrame, contract: dict
     return {s: frame[shop == s].reset_index(drop=True) for s in np.unique(shop)}
 
 
-def platform832_files(orders: pd.DataFrame, shops: pd.DataFrame, products: pd.DataFrame, villages: pd.DataFrame, contract: dict, rates: dict, rng) -> dict[str, pd.DataFrame]:
+def platform832_files(
+    orders: pd.DataFrame,
+    shops: pd.DataFrame,
+    products: pd.DataFrame,
+    villages: pd.DataFrame,
+    contract: dict,
+    rates: dict,
+    rng,
+) -> dict[str, pd.DataFrame]:
     """832 platform (government procurement) exports, one workbook per year."""
     n = len(orders)
-    base, pack, unmappable = _titles(orders, products, rates, rng)
+    base, _, unmappable = _titles(orders, products, rates, rng)
     county = villages.set_index("village_code")["county"].reindex(orders["village_code"]).to_numpy()
     title = np.where(unmappable, base, county.astype(object) + base)
     by_weight = rng.random(n) < 0.25  # some lines are sold by the 斤 or 公斤, without a spec
@@ -594,25 +778,43 @@ def platform832_files(orders: pd.DataFrame, shops: pd.DataFrame, products: pd.Da
     packs = orders["packs"].to_numpy()
     qty_weight = np.where(weight_unit == "斤", packs * pack_jin, packs * pack_jin / 2)
     box = np.where(rng.random(n) < 0.6, "箱", "袋")
-    fmt = np.vectorize(lambda x: f"{x:g}", otypes=[object])
-    spec = np.where(rng.random(n) < 0.5, fmt(pack_jin / 2) + "kg/" + box, fmt(pack_jin) + "斤/" + box)
+    spec = np.where(
+        rng.random(n) < 0.5, _fmt_g(pack_jin / 2) + "kg/" + box, _fmt_g(pack_jin) + "斤/" + box
+    )
     amount = orders["amount"].to_numpy()
     status = orders["status"].to_numpy()
     supplier = shops.set_index("shop_id")["shop_name"].reindex(orders["shop_id"]).to_numpy()
-    buyers = np.array(["县人民医院食堂", "市第一中学食堂", "县教育局", "市税务局机关食堂", "省直机关服务中心", "区政府食堂", "市中级人民法院食堂"])
+    buyers = np.array(
+        [
+            "县人民医院食堂",
+            "市第一中学食堂",
+            "县教育局",
+            "市税务局机关食堂",
+            "省直机关服务中心",
+            "区政府食堂",
+            "市中级人民法院食堂",
+        ]
+    )
     frame = pd.DataFrame(
         {
-            "order_id": "CG" + pd.Series(orders["order_seq"].to_numpy() + 10**9).astype(str).to_numpy(),
+            "order_id": "CG"
+            + pd.Series(orders["order_seq"].to_numpy() + 10**9).astype(str).to_numpy(),
             "buyer_unit": buyers[rng.integers(0, len(buyers), n)],
             "supplier_name": supplier,
             "title": title,
             "spec": np.where(by_weight, "", spec),
             "quantity": np.where(by_weight, qty_weight, packs).astype(float),
             "unit": np.where(by_weight, weight_unit, box),
-            "unit_price": np.where(by_weight, np.round(amount / qty_weight, 2), orders["unit_price"].to_numpy()),
+            "unit_price": np.where(
+                by_weight, np.round(amount / qty_weight, 2), orders["unit_price"].to_numpy()
+            ),
             "amount": amount,
             "created": pd.DatetimeIndex(orders["created"]).floor("s"),
-            "order_status": np.select([status == "关闭", status == "退款", status == "待收货"], ["已取消", "已退货", "待收货"], "已完成"),
+            "order_status": np.select(
+                [status == "关闭", status == "退款", status == "待收货"],
+                ["已取消", "已退货", "待收货"],
+                "已完成",
+            ),
         }
     )
     frame = with_marks(frame)
@@ -620,5 +822,7 @@ def platform832_files(orders: pd.DataFrame, shops: pd.DataFrame, products: pd.Da
     unknown = pick(rng, n, rates["orders_unknown_shop"], ~unmappable)
     frame.loc[unknown, "supplier_name"] = "某某农产品贸易有限公司"
     mark(frame, unknown, "orders_unknown_shop")
-    files = _split_with_overlap(frame, _file_key(orders["created"], "year"), rates["orders_duplicate_across_files"], rng)
+    files = _split_with_overlap(
+        frame, _file_key(orders["created"], "year"), rates["orders_duplicate_across_files"], rng
+    )
     return {f"832_orders_{k}": f.rename(columns=contract["orders_832"]) for k, f in files.items()}

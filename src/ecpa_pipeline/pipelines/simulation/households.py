@@ -17,13 +17,33 @@ from .random import choice_from_shares, stream
 
 RELATIONS_BY_HEAD_AGE = {
     "young": {"之子": 0.38, "之女": 0.38, "之父": 0.09, "之母": 0.13, "其他": 0.02},
-    "middle": {"之子": 0.38, "之女": 0.32, "之儿媳": 0.09, "之女婿": 0.02, "之孙子": 0.09, "之孙女": 0.08, "之母": 0.02},
-    "old": {"之子": 0.3, "之女": 0.13, "之儿媳": 0.15, "之孙子": 0.2, "之孙女": 0.16, "兄弟姐妹": 0.06},
+    "middle": {
+        "之子": 0.38,
+        "之女": 0.32,
+        "之儿媳": 0.09,
+        "之女婿": 0.02,
+        "之孙子": 0.09,
+        "之孙女": 0.08,
+        "之母": 0.02,
+    },
+    "old": {
+        "之子": 0.3,
+        "之女": 0.13,
+        "之儿媳": 0.15,
+        "之孙子": 0.2,
+        "之孙女": 0.16,
+        "兄弟姐妹": 0.06,
+    },
 }
 MALE_RELATIONS = ("之子", "之父", "之孙子", "之女婿")
 FEMALE_RELATIONS = ("之女", "之母", "之儿媳", "之孙女")
 ADULT_EDUCATION = ["文盲或半文盲", "小学", "初中", "高中", "中专", "大专", "本科及以上"]
-MIGRANT_DESTINATIONS = {"省外务工": 0.45, "县外省内务工": 0.3, "乡(镇)外县内务工": 0.15, "乡(镇)内务工": 0.1}
+MIGRANT_DESTINATIONS = {
+    "省外务工": 0.45,
+    "县外省内务工": 0.3,
+    "乡(镇)外县内务工": 0.15,
+    "乡(镇)内务工": 0.1,
+}
 STATUS_POOR, STATUS_NEW, STATUS_EXITED, STATUS_RETURNED, STATUS_REMOVED = (
     "贫困户",
     "新识别贫困户",
@@ -44,9 +64,9 @@ def build_households(villages: pd.DataFrame, sim: dict) -> pd.DataFrame:
     rng = stream(sim["seed"], "households")
     hp = sim["households"]
     factor = sim["scales"][sim["scale"]]["household_factor"]
-    means = np.where(
-        villages["poor_village"], hp_mean(sim, "poor"), hp_mean(sim, "non_poor")
-    ) * factor
+    means = (
+        np.where(villages["poor_village"], hp_mean(sim, "poor"), hp_mean(sim, "non_poor")) * factor
+    )
     registered = rng.poisson(means)
     missed = rng.binomial(registered, hp["missed_share"])
     n_per_village = registered + missed
@@ -79,13 +99,17 @@ def build_households(villages: pd.DataFrame, sim: dict) -> pd.DataFrame:
 
     wrong = (~is_missed) & (rng.random(n) < hp["wrongly_registered_share"])
     registered_year = np.where(is_missed, np.where(rng.random(n) < 0.6, 2015, 2016), 2014)
-    productivity = rng.lognormal(np.log(sim["income"]["productivity_mean"]), sim["income"]["productivity_sigma"], n)
+    productivity = rng.lognormal(
+        np.log(sim["income"]["productivity_mean"]), sim["income"]["productivity_sigma"], n
+    )
     productivity = np.where(wrong, productivity * 3.0, productivity)
     terrain = villages["terrain"].to_numpy()[v]
     codes = villages["village_code"].to_numpy()
     return pd.DataFrame(
         {
-            "household_code": np.char.add(codes[v].astype(str), np.char.zfill((seq + 1).astype(str), 4)),
+            "household_code": np.char.add(
+                codes[v].astype(str), np.char.zfill((seq + 1).astype(str), 4)
+            ),
             "village_idx": v,
             "village_code": codes[v],
             "size": size,
@@ -97,11 +121,18 @@ def build_households(villages: pd.DataFrame, sim: dict) -> pd.DataFrame:
             "head_age_2014": head_age.round().astype(int),
             "head_male": rng.random(n) < np.where(head_age > 70, 0.65, hp["head_male_share"]),
             "ethnicity": ethnicity,
-            "farmland_mu": np.round(rng.lognormal(np.log(np.where(cause == "缺土地", 0.8, 2.8)), 0.6), 1),
-            "forest_mu": np.round(np.where(terrain == "山区", rng.lognormal(1.5, 1.0, n), rng.lognormal(0.3, 1.0, n)), 1),
+            "farmland_mu": np.round(
+                rng.lognormal(np.log(np.where(cause == "缺土地", 0.8, 2.8)), 0.6), 1
+            ),
+            "forest_mu": np.round(
+                np.where(terrain == "山区", rng.lognormal(1.5, 1.0, n), rng.lognormal(0.3, 1.0, n)),
+                1,
+            ),
             "housing_m2": np.round(rng.normal(25, 8, n).clip(8) * np.sqrt(size), 0),
             "road_distance_km": np.round(rng.gamma(1.5, 0.6 + (terrain == "山区") * 0.8, n), 1),
-            "access_road": choice_from_shares(rng, {"泥土路": 0.3, "砂石路": 0.3, "水泥路": 0.35, "沥青路": 0.05}, n),
+            "access_road": choice_from_shares(
+                rng, {"泥土路": 0.3, "砂石路": 0.3, "水泥路": 0.35, "沥青路": 0.05}, n
+            ),
             "cooperative_member": rng.random(n) < 0.15,
             "unsafe_housing_2014": rng.random(n) < hp["unsafe_housing_share"],
             "unsafe_water_2014": rng.random(n) < hp["unsafe_water_share"],
@@ -163,11 +194,18 @@ def build_persons(households: pd.DataFrame, sim: dict) -> pd.DataFrame:
     )
     age = np.clip(np.round(age), 0, 95).astype(int)
     male = np.select(
-        [relation == "户主", relation == "配偶", np.isin(relation, MALE_RELATIONS), np.isin(relation, FEMALE_RELATIONS)],
+        [
+            relation == "户主",
+            relation == "配偶",
+            np.isin(relation, MALE_RELATIONS),
+            np.isin(relation, FEMALE_RELATIONS),
+        ],
         [head_male, ~head_male, True, False],
         rng.random(n) < 0.5,
     ).astype(bool)
-    birth = pd.to_datetime((2014 - age).astype(str)) + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    birth = pd.to_datetime((2014 - age).astype(str)) + pd.to_timedelta(
+        rng.integers(0, 365, n), unit="D"
+    )
 
     # Education attained by adults: older people had less schooling.
     edu_idx = np.clip(np.round(rng.normal(2.6 - (age - 30) / 25, 1.1, n)), 0, 6).astype(int)
@@ -175,7 +213,11 @@ def build_persons(households: pd.DataFrame, sim: dict) -> pd.DataFrame:
     # Health at registration; the cause of poverty shows in the members.
     first_adult = (m == 0) | ((m == 1) & (rng.random(n) < 0.4))
     health = np.where(rng.random(n) < np.clip((age - 35) / 120, 0.02, 0.4), "长期慢性病", "健康")
-    health = np.where((cause == "因病") & first_adult, np.where(rng.random(n) < 0.55, "患有大病", "长期慢性病"), health)
+    health = np.where(
+        (cause == "因病") & first_adult,
+        np.where(rng.random(n) < 0.55, "患有大病", "长期慢性病"),
+        health,
+    )
     health = np.where((cause == "因残") & first_adult, "残疾", health)
     health = np.where((health == "健康") & (rng.random(n) < 0.025), "残疾", health)
     health = np.where((health == "患有大病") & (rng.random(n) < 0.1), "患有大病,残疾", health)
@@ -198,7 +240,11 @@ def build_persons(households: pd.DataFrame, sim: dict) -> pd.DataFrame:
             "migrant_propensity": rng.beta(2, 2.5, n),
             "migrant_destination": choice_from_shares(rng, MIGRANT_DESTINATIONS, n),
             "dropout_prone": rng.random(n) < 0.04,
-            "insured_from": np.where(rng.random(n) < sim["households"]["insured_share"], 2014, rng.integers(2015, 2019, n)),
+            "insured_from": np.where(
+                rng.random(n) < sim["households"]["insured_share"],
+                2014,
+                rng.integers(2015, 2019, n),
+            ),
         }
     )
 
@@ -207,7 +253,9 @@ def person_year_state(persons: pd.DataFrame, year: int, ill_households: np.ndarr
     """Age, schooling, health and labour of every person in ``year`` (vectorised)."""
     age = persons["age_2014"].to_numpy() + (year - 2014)
     health = persons["health"].to_numpy().astype(object)
-    ill_now = ill_households[persons["household_idx"].to_numpy()] & (persons["member_seq"].to_numpy() <= 1)
+    ill_now = ill_households[persons["household_idx"].to_numpy()] & (
+        persons["member_seq"].to_numpy() <= 1
+    )
     health = np.where(ill_now & (health == "健康"), "患有大病", health)
     school = np.select(
         [age < 6, age <= 11, age <= 14, age <= 17, age <= 20],
@@ -219,18 +267,42 @@ def person_year_state(persons: pd.DataFrame, year: int, ill_households: np.ndarr
     school = np.where((age >= 15) & (age <= 20) & ~stays_in_school, "非在校生", school)
     school = np.where((age >= 15) & (age <= 17) & (edu == 4), "中职", school)
     school = np.where(
-        persons["dropout_prone"].to_numpy() & (age >= 12) & (age <= 15) & (year <= 2017), "辍学", school
+        persons["dropout_prone"].to_numpy() & (age >= 12) & (age <= 15) & (year <= 2017),
+        "辍学",
+        school,
     )
     in_school = ~np.isin(school, ["非在校生", "学龄前儿童", "辍学"])
     sick = np.char.find(health.astype(str), "大病") >= 0
     disabled = np.char.find(health.astype(str), "残疾") >= 0
     skill = np.select(
-        [age < 16, in_school, disabled & sick, sick | disabled, age >= 70, age >= 60, persons["skilled"].to_numpy()],
-        ["无劳动力", "无劳动力", "丧失劳动力", "弱劳动力或半劳动力", "丧失劳动力", "弱劳动力或半劳动力", "技能劳动力"],
+        [
+            age < 16,
+            in_school,
+            disabled & sick,
+            sick | disabled,
+            age >= 70,
+            age >= 60,
+            persons["skilled"].to_numpy(),
+        ],
+        [
+            "无劳动力",
+            "无劳动力",
+            "丧失劳动力",
+            "弱劳动力或半劳动力",
+            "丧失劳动力",
+            "弱劳动力或半劳动力",
+            "技能劳动力",
+        ],
         "普通劳动力",
     )
     return pd.DataFrame(
-        {"age": age, "health": health, "school_status": school, "labour_skill": skill, "in_school": in_school}
+        {
+            "age": age,
+            "health": health,
+            "school_status": school,
+            "labour_skill": skill,
+            "in_school": in_school,
+        }
     )
 
 
@@ -274,11 +346,16 @@ def simulate_household_years(
     ph = persons["household_idx"].to_numpy()
     county_deadline = villages["county_deadline"].to_numpy()[v]
     ready = (
-        0.3 * villages["broadband"].to_numpy() + 0.4 * villages["ecommerce_station"].to_numpy()
+        0.3 * villages["broadband"].to_numpy()
+        + 0.4 * villages["ecommerce_station"].to_numpy()
         + 0.3 * villages["express_point"].to_numpy()
     )[v]
-    revenue = village_revenue.pivot_table(index="village_code", columns="year", values="revenue", fill_value=0.0)
-    revenue = revenue.reindex(index=villages["village_code"], columns=years, fill_value=0.0).to_numpy()
+    revenue = village_revenue.pivot_table(
+        index="village_code", columns="year", values="revenue", fill_value=0.0
+    )
+    revenue = revenue.reindex(
+        index=villages["village_code"], columns=years, fill_value=0.0
+    ).to_numpy()
 
     exited = np.zeros(n, dtype=bool)
     returned = np.zeros(n, dtype=bool)
@@ -297,7 +374,9 @@ def simulate_household_years(
         new_now &= year > years[0]
         removed_now = present & (households["removal_year"].to_numpy() == year)
 
-        illness = rng.random(n) < sim["shocks"]["illness_rate"] * np.where(cause == "因病", 2.0, 1.0)
+        illness = rng.random(n) < sim["shocks"]["illness_rate"] * np.where(
+            cause == "因病", 2.0, 1.0
+        )
         chronic_ill |= illness & (rng.random(n) < 0.5)
         disaster_village = rng.random(len(villages)) < sim["shocks"]["disaster_rate_per_village"]
         disaster = disaster_village[v]
@@ -305,20 +384,33 @@ def simulate_household_years(
 
         ps = person_year_state(persons, year, chronic_ill | illness)
         able = ps["labour_skill"].isin(["普通劳动力", "技能劳动力"]).to_numpy().copy()
-        working_age = (ps["age"].to_numpy() >= 16) & (ps["age"].to_numpy() < 65)
         able &= ~(illness[ph] & (persons["member_seq"].to_numpy() <= 1))
         migrant = able & (rng.random(len(ph)) < persons["migrant_propensity"].to_numpy() * 0.9)
         months = np.where(migrant, rng.integers(3, 13, len(ph)), 0)
-        wage_rate = pd.Series(inc["migrant_monthly_wage"]).reindex(persons["migrant_destination"]).to_numpy()
+        wage_rate = (
+            pd.Series(inc["migrant_monthly_wage"])
+            .reindex(persons["migrant_destination"])
+            .to_numpy()
+        )
         growth = (1 + inc["wage_growth"]) ** k
-        person_wage = months * wage_rate * growth + np.where(able & ~migrant, 1800 * growth * rng.uniform(0.2, 1.0, len(ph)), 0)
+        person_wage = months * wage_rate * growth + np.where(
+            able & ~migrant, 1800 * growth * rng.uniform(0.2, 1.0, len(ph)), 0
+        )
         n_able = np.bincount(ph, weights=able, minlength=n)
-        n_labour = np.bincount(ph, weights=able | (ps["labour_skill"].to_numpy() == "弱劳动力或半劳动力"), minlength=n)
+        n_labour = np.bincount(
+            ph, weights=able | (ps["labour_skill"].to_numpy() == "弱劳动力或半劳动力"), minlength=n
+        )
         n_elder = np.bincount(ph, weights=ps["age"].to_numpy() >= 60, minlength=n)
-        n_disabled = np.bincount(ph, weights=np.char.find(ps["health"].to_numpy().astype(str), "残疾") >= 0, minlength=n)
+        n_disabled = np.bincount(
+            ph, weights=np.char.find(ps["health"].to_numpy().astype(str), "残疾") >= 0, minlength=n
+        )
         n_students = np.bincount(ph, weights=ps["in_school"].to_numpy(), minlength=n)
-        dropout = np.bincount(ph, weights=(ps["school_status"] == "辍学").to_numpy(), minlength=n) > 0
-        insured_all = np.bincount(ph, weights=persons["insured_from"].to_numpy() > year, minlength=n) == 0
+        dropout = (
+            np.bincount(ph, weights=(ps["school_status"] == "辍学").to_numpy(), minlength=n) > 0
+        )
+        insured_all = (
+            np.bincount(ph, weights=persons["insured_from"].to_numpy() > year, minlength=n) == 0
+        )
         migrant_months = np.bincount(ph, weights=months, minlength=n)
 
         # Support received since registration raises productivity (产业扶持, 就业帮扶 …).
@@ -329,30 +421,57 @@ def simulate_household_years(
 
         # E-commerce participation grows with the village's readiness and the year's path.
         path = sim["ecommerce"]["participation_path"][year]
-        participating = present & (households["ecommerce_propensity"].to_numpy() < path * 2.2 * ready) & (n_able > 0)
+        participating = (
+            present
+            & (households["ecommerce_propensity"].to_numpy() < path * 2.2 * ready)
+            & (n_able > 0)
+        )
         owns_shop = present & (households["shop_owner_from"].to_numpy() <= year)
         participating |= owns_shop
         mode = np.where(owns_shop, "自营网店", households["ecommerce_mode"].to_numpy())
-        mode_weight = pd.Series({"自营网店": 3.0, "合作社或企业代销": 1.0, "电商就业": 1.5, "扶贫专店代销": 0.8}).reindex(mode).to_numpy()
+        mode_weight = (
+            pd.Series(
+                {"自营网店": 3.0, "合作社或企业代销": 1.0, "电商就业": 1.5, "扶贫专店代销": 0.8}
+            )
+            .reindex(mode)
+            .to_numpy()
+        )
         w = np.where(participating, mode_weight, 0.0)
         w_total = np.bincount(v, weights=w, minlength=len(villages))
         ecommerce_income = np.where(
-            w > 0, inc["ecommerce_income_share"] * revenue[v, k] * w / np.where(w_total[v] > 0, w_total[v], 1), 0.0
+            w > 0,
+            inc["ecommerce_income_share"]
+            * revenue[v, k]
+            * w
+            / np.where(w_total[v] > 0, w_total[v], 1),
+            0.0,
         )
         ecommerce_income = np.round(ecommerce_income)
         ecom_wage = np.where(mode == "电商就业", ecommerce_income, 0.0)
         ecom_business = ecommerce_income - ecom_wage
 
-        wage = np.round(np.bincount(ph, weights=person_wage, minlength=n) * productivity + ecom_wage)
-        farm = households["farmland_mu"].to_numpy() * inc["farm_value_per_mu"] * (1 + inc["farm_value_growth"]) ** k
-        farm = farm * productivity * (1 - loss) * rng.uniform(0.7, 1.3, n) + rng.gamma(1.0, 600, n) * productivity
+        wage = np.round(
+            np.bincount(ph, weights=person_wage, minlength=n) * productivity + ecom_wage
+        )
+        farm = (
+            households["farmland_mu"].to_numpy()
+            * inc["farm_value_per_mu"]
+            * (1 + inc["farm_value_growth"]) ** k
+        )
+        farm = (
+            farm * productivity * (1 - loss) * rng.uniform(0.7, 1.3, n)
+            + rng.gamma(1.0, 600, n) * productivity
+        )
         cost_ratio = inc["business_cost_ratio"]
         business_income = np.round(farm + ecom_business / (1 - cost_ratio))
         business_cost = np.round(business_income * cost_ratio)
         property_income = np.round(np.where(rng.random(n) < 0.3, rng.gamma(1.0, 400, n), 0.0))
         safety_net = np.isin(htype, ["低保贫困户", "特困供养贫困户"])
         transfer = (
-            safety_net * inc["dibao_per_person"][k] * size * np.where(htype == "特困供养贫困户", 1.4, 1.0)
+            safety_net
+            * inc["dibao_per_person"][k]
+            * size
+            * np.where(htype == "特困供养贫困户", 1.4, 1.0)
             + n_elder * inc["pension_per_elder"][k]
             + n_disabled * inc["disability_subsidy"]
             + households["forest_mu"].to_numpy() * inc["eco_compensation_per_forest_mu"]
@@ -408,7 +527,9 @@ def simulate_household_years(
         # Returns to poverty among households that exited in an earlier year.
         was_exited = present & exited & ~removed_now
         shocked = illness | disaster
-        return_p = np.where(shocked & (income_pc < line * 1.2), ex["return_rate_shocked"], ex["return_rate"])
+        return_p = np.where(
+            shocked & (income_pc < line * 1.2), ex["return_rate_shocked"], ex["return_rate"]
+        )
         returns_now = was_exited & (rng.random(n) < return_p) & (year < years[-1])
 
         exited = (exited & ~returns_now) | exits_now

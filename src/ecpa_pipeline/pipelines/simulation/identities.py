@@ -9,11 +9,17 @@ from ecpa_pipeline.domain import resident_id
 
 from .random import stream
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文")
-GIVEN = list("德明华建国强文平军志英秀兰红梅芳丽玉桂珍凤海林云光成永福贵春生金安荣祥勇刚斌杰涛辉敏静燕霞娟萍琴艳丹婷雪飞鹏宇浩晨阳洋磊鑫波超亮伟峰")
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文"
+)
+GIVEN = list(
+    "德明华建国强文平军志英秀兰红梅芳丽玉桂珍凤海林云光成永福贵春生金安荣祥勇刚斌杰涛辉敏静燕霞娟萍琴艳丹婷雪飞鹏宇浩晨阳洋磊鑫波超亮伟峰"
+)
 
 
-def build_identities(persons: pd.DataFrame, households: pd.DataFrame, villages: pd.DataFrame, sim: dict) -> pd.DataFrame:
+def build_identities(
+    persons: pd.DataFrame, households: pd.DataFrame, villages: pd.DataFrame, sim: dict
+) -> pd.DataFrame:
     """One name, resident ID number and (for adults) phone number per person.
 
     Members share the head's surname except spouses and in-laws. The ID's area code is the
@@ -34,9 +40,16 @@ def build_identities(persons: pd.DataFrame, households: pd.DataFrame, villages: 
     county = villages["village_code"].str[:6].to_numpy()[households["village_idx"].to_numpy()][h]
     birth = persons["birth_date"].dt.strftime("%Y%m%d").to_numpy().astype("U8")
     sex_digit = 2 * rng.integers(0, 5, n) + persons["male"].to_numpy().astype(int)
-    sequence = np.char.add(np.char.zfill(rng.integers(0, 100, n).astype(str), 2), sex_digit.astype(str))
+    sequence = np.char.add(
+        np.char.zfill(rng.integers(0, 100, n).astype(str), 2), sex_digit.astype(str)
+    )
     ids = resident_id.compose(county, birth, sequence)
-    prefixes = np.array(["133", "135", "138", "139", "150", "151", "158", "177", "180", "187", "188", "199"])
-    phone = np.char.add(prefixes[rng.integers(0, len(prefixes), n)], np.char.zfill(rng.integers(0, 10**8, n).astype(str), 8))
+    prefixes = np.array(
+        ["133", "135", "138", "139", "150", "151", "158", "177", "180", "187", "188", "199"]
+    )
+    phone = np.char.add(
+        prefixes[rng.integers(0, len(prefixes), n)],
+        np.char.zfill(rng.integers(0, 10**8, n).astype(str), 8),
+    )
     adult = persons["age_2014"].to_numpy() >= 16
     return pd.DataFrame({"name": name, "id_number": ids, "phone": np.where(adult, phone, "")})

@@ -23,7 +23,9 @@ logger = logging.getLogger(__name__)
 def simulate_villages(sim: dict) -> pd.DataFrame:
     """Geography and village conditions (see ``world.build_villages``)."""
     villages = world.build_villages(sim)
-    logger.info("Simulated %d villages in %d counties", len(villages), villages["county_code"].nunique())
+    logger.info(
+        "Simulated %d villages in %d counties", len(villages), villages["county_code"].nunique()
+    )
     return villages
 
 
@@ -32,7 +34,9 @@ def simulate_products(catalogue: list[dict]) -> pd.DataFrame:
     return world.build_products(catalogue)
 
 
-def simulate_production(villages: pd.DataFrame, products: pd.DataFrame, sim: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate_production(
+    villages: pd.DataFrame, products: pd.DataFrame, sim: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Village production by year and the true sales potential of every village × product."""
     return world.simulate_production(villages, products, sim)
 
@@ -70,9 +74,16 @@ def simulate_households(
     hh = hh.assign(shop_owner_from=owner_from)
     persons = households.build_persons(hh, sim)
     line = {int(k): v for k, v in poverty_line.items()}
-    hh_years, person_years = households.simulate_household_years(hh, persons, villages, village_revenue, line, sim)
+    hh_years, person_years = households.simulate_household_years(
+        hh, persons, villages, village_revenue, line, sim
+    )
     shops = shops.assign(poor_households_linked=ecommerce.linked_households(shops, hh_years, hh))
-    logger.info("Simulated %d households, %d persons, %d household-years", len(hh), len(persons), len(hh_years))
+    logger.info(
+        "Simulated %d households, %d persons, %d household-years",
+        len(hh),
+        len(persons),
+        len(hh_years),
+    )
     return hh, persons, hh_years, person_years, shops
 
 
@@ -94,7 +105,13 @@ def export_registry(
             year,
             household_years[household_years["year"] == year],
             person_years[person_years["year"] == year],
-            households_, persons, people, villages, contract, sim["defects"], rng,
+            households_,
+            persons,
+            people,
+            villages,
+            contract,
+            sim["defects"],
+            rng,
         )
         name = f"registry_{year}"
         files[name], defects = finalise(frame, "registry", f"registry/{name}.csv")
@@ -110,7 +127,12 @@ def export_income(
     files, truth = {}, []
     for year in sim["years"]:
         frame = exports.income_file(
-            year, household_years[household_years["year"] == year], households_, contract, sim["defects"], rng
+            year,
+            household_years[household_years["year"] == year],
+            households_,
+            contract,
+            sim["defects"],
+            rng,
         )
         name = f"income_{year}"
         files[name], defects = finalise(frame, "income", f"income/{name}.csv")
@@ -134,10 +156,19 @@ def export_catalogues(
     product_file = exports.products_file(products, contract)
     production_file, production_truth = finalise(
         exports.production_file(production, products, contract, sim["defects"], rng),
-        "village_production", "village_production.csv",
+        "village_production",
+        "village_production.csv",
     )
-    shop_file, shop_truth = finalise(exports.shops_file(shops, contract, sim["defects"], rng), "shops", "shops.csv")
-    return village_file, product_file, production_file, shop_file, pd.concat([production_truth, shop_truth], ignore_index=True)
+    shop_file, shop_truth = finalise(
+        exports.shops_file(shops, contract, sim["defects"], rng), "shops", "shops.csv"
+    )
+    return (
+        village_file,
+        product_file,
+        production_file,
+        shop_file,
+        pd.concat([production_truth, shop_truth], ignore_index=True),
+    )
 
 
 def export_orders(
@@ -152,15 +183,34 @@ def export_orders(
     rng = stream(sim["seed"], "export_orders")
     rates = sim["defects"]
     out, truth = [], []
-    by_platform = {p: orders[orders["platform"] == p].reset_index(drop=True) for p in ecommerce.PLATFORMS_WITH_EXPORTS}
+    by_platform = {
+        p: orders[orders["platform"] == p].reset_index(drop=True)
+        for p in ecommerce.PLATFORMS_WITH_EXPORTS
+    }
     for folder, suffix, files in (
-        ("taobao", ".csv", exports.taobao_files(by_platform["淘宝"], shops, products, contract, rates, rng)),
-        ("pinduoduo", ".csv", exports.pinduoduo_files(by_platform["拼多多"], products, contract, rates, rng)),
-        ("832", ".xlsx", exports.platform832_files(by_platform["832平台"], shops, products, villages, contract, rates, rng)),
+        (
+            "taobao",
+            ".csv",
+            exports.taobao_files(by_platform["淘宝"], shops, products, contract, rates, rng),
+        ),
+        (
+            "pinduoduo",
+            ".csv",
+            exports.pinduoduo_files(by_platform["拼多多"], products, contract, rates, rng),
+        ),
+        (
+            "832",
+            ".xlsx",
+            exports.platform832_files(
+                by_platform["832平台"], shops, products, villages, contract, rates, rng
+            ),
+        ),
     ):
         finished = {}
         for name, frame in files.items():
-            finished[name], defects = finalise(frame, f"orders_{folder}", f"orders/{folder}/{name}{suffix}")
+            finished[name], defects = finalise(
+                frame, f"orders_{folder}", f"orders/{folder}/{name}{suffix}"
+            )
             truth.append(defects)
         out.append(finished)
     return out[0], out[1], out[2], pd.concat(truth, ignore_index=True)
@@ -178,10 +228,29 @@ def collect_truth(
         household_years truth (exit_prob is the probability that a household poor at the start
         of ``year`` exits during it), village × product potential, and every injected defect.
     """
-    static = households_[["household_code", "village_code", "missed", "wrongly_registered", "registered_year", "removal_year"]]
-    truth_hy = household_years.drop(columns=["wage_income", "business_income", "business_cost", "property_income", "transfer_income"])
-    truth_hy = static.iloc[truth_hy["household_idx"].to_numpy()].reset_index(drop=True).join(
-        truth_hy.drop(columns="household_idx").reset_index(drop=True)
+    static = households_[
+        [
+            "household_code",
+            "village_code",
+            "missed",
+            "wrongly_registered",
+            "registered_year",
+            "removal_year",
+        ]
+    ]
+    truth_hy = household_years.drop(
+        columns=[
+            "wage_income",
+            "business_income",
+            "business_cost",
+            "property_income",
+            "transfer_income",
+        ]
+    )
+    truth_hy = (
+        static.iloc[truth_hy["household_idx"].to_numpy()]
+        .reset_index(drop=True)
+        .join(truth_hy.drop(columns="household_idx").reset_index(drop=True))
     )
     defects = pd.concat(defect_tables, ignore_index=True)
     logger.info("Injected %d defects: %s", len(defects), defects["defect"].value_counts().to_dict())

@@ -145,7 +145,10 @@ def suitability(villages: pd.DataFrame, products: pd.DataFrame) -> np.ndarray:
     300 m so that a near-miss is plausible, a far miss is not.
     """
     terrain_fit = np.array(
-        [[t in allowed for allowed in products["suitable_terrain"]] for t in villages["terrain"].unique()]
+        [
+            [t in allowed for allowed in products["suitable_terrain"]]
+            for t in villages["terrain"].unique()
+        ]
     )
     terrain_index = pd.Index(villages["terrain"].unique()).get_indexer(villages["terrain"])
     terrain_score = np.where(terrain_fit[terrain_index], 1.0, 0.25)
@@ -185,7 +188,10 @@ def simulate_production(
 
     suit = suitability(villages, products)
     ready = readiness(villages)
-    cold_ok = villages["cold_chain"].to_numpy()[:, None] | ~products["needs_cold_chain"].to_numpy()[None, :]
+    cold_ok = (
+        villages["cold_chain"].to_numpy()[:, None]
+        | ~products["needs_cold_chain"].to_numpy()[None, :]
+    )
 
     # Which products each village grows: 1-4 picks weighted by fit (a few misfits happen).
     k_lo, k_hi = ec["products_per_village"]
@@ -202,7 +208,9 @@ def simulate_production(
     certification = np.where(
         cert_draw < len(cert_labels), np.array([*cert_labels, ""], dtype=object)[cert_draw], ""
     )
-    premium = np.where(certification != "", rng.uniform(0, ec["certification_premium_max"], (n_v, n_p)), 0.0)
+    premium = np.where(
+        certification != "", rng.uniform(0, ec["certification_premium_max"], (n_v, n_p)), 0.0
+    )
     # Self-claimed labels earn little: only GI / green / organic carry most of the premium.
     premium = np.where(np.isin(certification, ["无公害"]), premium * 0.3, premium)
 
@@ -222,7 +230,11 @@ def simulate_production(
     for year in years:  # 7 years: a loop over years, not rows
         growth = (1.05) ** (year - years[0])
         area = base_area[v_idx, p_idx] * growth * rng.uniform(0.9, 1.1, len(v_idx))
-        output = area * products["yield_jin_per_mu"].to_numpy()[p_idx] * rng.uniform(0.7, 1.1, len(v_idx))
+        output = (
+            area
+            * products["yield_jin_per_mu"].to_numpy()[p_idx]
+            * rng.uniform(0.7, 1.1, len(v_idx))
+        )
         rows.append(
             pd.DataFrame(
                 {
