@@ -17,7 +17,7 @@ from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
 
-from ecpa_pipeline.pipelines import simulation
+from ecpa_pipeline.pipelines import cleaning, simulation
 from ecpa_pipeline.settings import CONFIG_LOADER_ARGS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -79,3 +79,15 @@ def county_world(tmp_path_factory) -> Path:
     raw = tmp_path_factory.mktemp("county") / "01_raw"
     simulate_world(raw, "county")
     return raw
+
+
+def clean_world(data_dir: Path) -> dict:
+    """Run the cleaning pipeline on ``data_dir/01_raw``, writing every layer under ``data_dir``."""
+    return run_pipeline(cleaning.create_pipeline(), {"data_dir": str(data_dir)})
+
+
+@pytest.fixture(scope="session")
+def county_cleaned(county_world) -> Path:
+    """The default county, simulated and cleaned once per session; returns the data folder."""
+    clean_world(county_world.parent)
+    return county_world.parent

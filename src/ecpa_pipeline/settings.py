@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from ecpa_pipeline.hooks import ClearErrorHooks
+
 # The repository root, used by the ``project_root`` resolver so that paths in configuration
 # (e.g. the sqlite MLflow store) are absolute whatever the current directory is.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -17,6 +19,8 @@ def _env(name: str, default: str | None = None) -> str | None:
     (Kedro's own ``oc.env`` is limited to credentials)."""
     return os.environ.get(name, default)
 
+
+HOOKS = (ClearErrorHooks(),)
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -14,8 +14,8 @@ import pandas as pd
 MARK = "_defects"
 
 EXPECTED_OUTCOME = {
-    "registry_bad_id_check": "quarantine",
-    "registry_id_birth_invalid": "quarantine",
+    "registry_bad_id_check": "flag",
+    "registry_id_birth_invalid": "flag",
     "registry_id_sex_mismatch": "flag",
     "registry_headless_household": "flag",
     "registry_two_heads": "flag",

@@ -142,8 +142,11 @@ def registry_file(
     repeats = pd.Series(rng.random(len(households)) < 0.6).to_numpy()[h]
     blank_members = ~head & ~repeats
     markers = MISSING_MARKERS[rng.integers(0, len(MISSING_MARKERS), n)]
+    # 无 reads as "no" in a yes/no column, so exports leave those blank or use another marker.
+    boolean_markers = np.where(markers == "无", "", markers)
     for col in household_fields:
-        frame.loc[blank_members, col] = markers[blank_members]
+        is_boolean = col in ("unsafe_housing", "safe_water", "water_difficulty")
+        frame.loc[blank_members, col] = (boolean_markers if is_boolean else markers)[blank_members]
 
     _id_defects(frame, rates, rng)
     _household_defects(frame, head, repeats, rates, rng)
@@ -201,16 +204,32 @@ def _household_defects(
     )
     mark(frame, disagree, "registry_member_disagrees")
 
+    # A wrong household record shows on every row that repeats the household's fields.
     size_off = pick(rng, n, rates["registry_size_mismatch"], head)
     sizes = pd.to_numeric(frame.loc[size_off, "household_size"])
-    frame.loc[size_off, "household_size"] = (sizes + np.where(sizes > 1, -1, 1)).astype(str)
+    wrong_size = pd.Series(
+        (sizes + np.where(sizes > 1, -1, 1)).astype(str).to_numpy(),
+        index=frame.loc[size_off, "household_code"],
+    )
+    _set_household_field(frame, head | repeats, "household_size", wrong_size)
     mark(frame, size_off, "registry_size_mismatch")
 
     income_off = pick(rng, n, rates["registry_income_mismatch"], head)
     incomes = pd.to_numeric(frame.loc[income_off, "income_per_capita"])
     factor = rng.choice([0.7, 0.8, 1.2, 1.4], int(income_off.sum()))
-    frame.loc[income_off, "income_per_capita"] = _num(incomes.to_numpy() * factor)
+    wrong_income = pd.Series(
+        _num(incomes.to_numpy() * factor), index=frame.loc[income_off, "household_code"]
+    )
+    _set_household_field(frame, head | repeats, "income_per_capita", wrong_income)
     mark(frame, income_off, "registry_income_mismatch")
+
+
+def _set_household_field(
+    frame: pd.DataFrame, carriers: np.ndarray, column: str, values: pd.Series
+) -> None:
+    """Set a household field on every row of the household that carries household fields."""
+    rows = carriers & frame["household_code"].isin(values.index).to_numpy()
+    frame.loc[rows, column] = frame.loc[rows, "household_code"].map(values).to_numpy()
 
 
 def _format_defects(frame: pd.DataFrame, head: np.ndarray, rates: dict, rng) -> None:

@@ -1,0 +1,364 @@
+"""Villages, products, village production and shops: the reference tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ecpa_pipeline.domain.normalise import (
+    clean_text,
+    match_codes,
+    parse_bool,
+    parse_date,
+    parse_number,
+)
+from ecpa_pipeline.domain.units import unit_to_kg
+
+from .ledger import FILE, ROW, accounting, flag, quarantine, read_source, split_duplicates
+
+LIST_SEPARATORS = r"[;；,，、]"
+
+
+def _flag_unreadable(
+    frame: pd.DataFrame, masks: dict[str, pd.Series], source: str
+) -> list[pd.DataFrame]:
+    """Flag cells that could not be read (the value becomes missing, the row stays)."""
+    return [
+        flag(frame, mask, source, "unreadable_value", column)
+        for column, mask in masks.items()
+        if mask.any()
+    ]
+
+
+def _booleans(frame: pd.DataFrame, columns: list[str]) -> tuple[dict, dict]:
+    values, bad = {}, {}
+    for column in columns:
+        values[column], bad[column] = parse_bool(frame[column])
+    return values, bad
+
+
+def _numbers(frame: pd.DataFrame, columns: list[str]) -> tuple[dict, dict]:
+    values, bad = {}, {}
+    for column in columns:
+        values[column], bad[column] = parse_number(frame[column])
+    return values, bad
+
+
+def clean_villages(
+    loaders: dict, mapping: dict, code_lists: dict, spec: dict
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The village survey: one row per valid 12-digit village code.
+
+    Returns:
+        villages, ledger entries, accounting row.
+    """
+    source = "villages"
+    raw = read_source(loaders, mapping, spec["required"], source)
+    columns = list(mapping)
+    frame, ledger = split_duplicates(raw, columns, source)
+    ledger = [ledger]
+    code = clean_text(frame["village_code"])
+    frame, q = quarantine(
+        frame, ~code.str.fullmatch(r"\d{12}").fillna(False), source, "bad_village_code", columns
+    )
+    ledger.append(q)
+    code = clean_text(frame["village_code"])
+    frame, q = quarantine(
+        frame, code.duplicated(keep="first"), source, "duplicate_key", columns, "village_code"
+    )
+    ledger.append(q)
+
+    bools, bad_b = _booleans(
+        frame,
+        [
+            "poor_village",
+            "paved_road",
+            "broadband",
+            "express_point",
+            "ecommerce_station",
+            "cold_chain",
+        ],
+    )
+    nums, bad_n = _numbers(
+        frame,
+        [
+            "elevation_m",
+            "county_distance_km",
+            "cooperatives",
+            "households",
+            "population",
+            "collective_income_10k",
+        ],
+    )
+    terrain, bad_t = match_codes(frame["terrain"], code_lists["terrain"])
+    region, bad_r = match_codes(frame["region"], code_lists["region"])
+    ledger += _flag_unreadable(frame, {**bad_b, **bad_n, "terrain": bad_t, "region": bad_r}, source)
+
+    code = clean_text(frame["village_code"])
+    villages = pd.DataFrame(
+        {
+            "village_code": code,
+            "province": clean_text(frame["province"]),
+            "prefecture": clean_text(frame["prefecture"]),
+            "county": clean_text(frame["county"]),
+            "county_code": code.str[:6],
+            "township": clean_text(frame["township"]),
+            "village": clean_text(frame["village"]),
+            **bools,
+            "terrain": terrain,
+            "elevation_m": nums["elevation_m"],
+            "county_distance_km": nums["county_distance_km"],
+            "cooperatives": nums["cooperatives"],
+            "households": nums["households"],
+            "population": nums["population"],
+            "collective_income_yuan": nums["collective_income_10k"] * 10_000,
+            "region": region,
+            FILE: frame[FILE],
+            ROW: frame[ROW],
+        }
+    ).reset_index(drop=True)
+    ledger = pd.concat(ledger, ignore_index=True)
+    return villages, ledger, accounting(source, len(raw), len(villages), ledger)
+
+
+def _range(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    parts = clean_text(values).str.extract(r"^(\d+(?:\.\d+)?)\s*[-~—至]\s*(\d+(?:\.\d+)?)$")
+    return pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
+
+
+def clean_products(
+    loaders: dict, mapping: dict, code_lists: dict, spec: dict
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The characteristic-product catalogue, with aliases and ranges parsed.
+
+    Returns:
+        products, ledger entries, accounting row.
+    """
+    source = "products"
+    raw = read_source(loaders, mapping, spec["required"], source)
+    columns = list(mapping)
+    frame, dup = split_duplicates(raw, columns, source)
+    code = clean_text(frame["product_code"])
+    name = clean_text(frame["product_name"])
+    frame, q = quarantine(
+        frame, code.isna() | name.isna() | code.duplicated(), source, "missing_key", columns
+    )
+    ledger = [dup, q]
+    category, bad_c = match_codes(frame["category"], code_lists["category"])
+    perish, bad_p = match_codes(frame["perishability"], code_lists["perishability"])
+    cold, bad_cold = parse_bool(frame["needs_cold_chain"])
+    shelf, bad_s = parse_number(frame["shelf_life_days"])
+    price, bad_price = parse_number(frame["farm_gate_price_per_jin"])
+    elev_lo, elev_hi = _range(frame["elevation_range"])
+    season_lo, season_hi = _range(frame["season"])
+    ledger += _flag_unreadable(
+        frame,
+        {
+            "category": bad_c,
+            "perishability": bad_p,
+            "needs_cold_chain": bad_cold,
+            "shelf_life_days": bad_s,
+            "farm_gate_price_per_jin": bad_price,
+        },
+        source,
+    )
+
+    def split(s):
+        return (
+            clean_text(s)
+            .fillna("")
+            .str.split(LIST_SEPARATORS)
+            .map(lambda xs: ";".join(x.strip() for x in xs if x.strip()))
+        )
+
+    products = pd.DataFrame(
+        {
+            "product_code": clean_text(frame["product_code"]),
+            "product_name": clean_text(frame["product_name"]),
+            "name_en": clean_text(frame["name_en"]),
+            "aliases": split(frame["aliases"]),
+            "category": category,
+            "perishability": perish,
+            "needs_cold_chain": cold,
+            "shelf_life_days": shelf,
+            "suitable_terrain": split(frame["suitable_terrain"]),
+            "elevation_min": elev_lo,
+            "elevation_max": elev_hi,
+            "season_start": season_lo,
+            "season_end": season_hi,
+            "farm_gate_price_per_jin": price,
+            FILE: frame[FILE],
+            ROW: frame[ROW],
+        }
+    ).reset_index(drop=True)
+    ledger = pd.concat(ledger, ignore_index=True)
+    return products, ledger, accounting(source, len(raw), len(products), ledger)
+
+
+def product_aliases(products: pd.DataFrame) -> pd.DataFrame:
+    """Every spelling of every product (catalogue name and aliases), longest first."""
+    names = products[["product_code", "product_name"]].rename(columns={"product_name": "alias"})
+    aliases = (
+        products[["product_code", "aliases"]]
+        .assign(alias=products["aliases"].str.split(";"))
+        .explode("alias")
+    )
+    table = pd.concat([names, aliases[["product_code", "alias"]]], ignore_index=True)
+    table = table[table["alias"].fillna("").str.len() > 0].drop_duplicates()
+    return (
+        table.assign(length=table["alias"].str.len())
+        .sort_values(["length", "alias"], ascending=[False, True])
+        .reset_index(drop=True)
+    )
+
+
+def match_products(texts: pd.Series, aliases: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The catalogue product named in each free text (title, spec, production name).
+
+    The longest alias contained in the text wins; two products tied on the longest alias
+    make the text ambiguous. Nothing is guessed beyond the dictionary.
+
+    Returns:
+        product codes (``<NA>`` when none or ambiguous) and the ambiguity mask.
+    """
+    text = clean_text(texts).fillna("")
+    best = pd.Series(pd.NA, index=texts.index, dtype="str")
+    best_len = pd.Series(0, index=texts.index)
+    ambiguous = pd.Series(False, index=texts.index)
+    for alias, code, length in aliases[["alias", "product_code", "length"]].itertuples(index=False):
+        hit = text.str.contains(alias, regex=False)
+        if not hit.any():
+            continue
+        new = hit & (best_len == 0)
+        best[new], best_len[new] = code, length
+        ambiguous |= hit & ~new & (best_len == length) & (best != code)
+    return best.mask(ambiguous), ambiguous
+
+
+def clean_village_production(
+    loaders: dict,
+    mapping: dict,
+    code_lists: dict,
+    spec: dict,
+    villages: pd.DataFrame,
+    products: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What each village grows, by year, with the catalogue product and output in kg.
+
+    Returns:
+        village_production, ledger entries, accounting row.
+    """
+    source = "village_production"
+    raw = read_source(loaders, mapping, spec["required"], source)
+    columns = list(mapping)
+    frame, dup = split_duplicates(raw, columns, source)
+    ledger = [dup]
+    code = clean_text(frame["village_code"])
+    frame, q = quarantine(
+        frame,
+        ~code.isin(villages["village_code"]),
+        source,
+        "unknown_village",
+        columns,
+        code.fillna(""),
+    )
+    ledger.append(q)
+    product, ambiguous = match_products(frame["product_name"], product_aliases(products))
+    name = clean_text(frame["product_name"]).fillna("")
+    frame, q = quarantine(frame, ambiguous, source, "ambiguous_product", columns, name)
+    ledger.append(q)
+    frame, q = quarantine(
+        frame, product[frame.index].isna(), source, "unknown_product", columns, name[frame.index]
+    )
+    ledger.append(q)
+    product = product[frame.index]
+    year, _ = parse_number(frame["year"])
+    frame, q = quarantine(frame, year.isna(), source, "bad_year", columns)
+    ledger.append(q)
+    area, bad_area = parse_number(frame["area_mu"])
+    output, bad_out = parse_number(frame["output"])
+    unit, bad_unit = match_codes(frame["unit"], code_lists["production_unit"])
+    certification, bad_cert = match_codes(frame["certification"], code_lists["certification"])
+    ledger += _flag_unreadable(
+        frame,
+        {"area_mu": bad_area, "output": bad_out, "unit": bad_unit, "certification": bad_cert},
+        source,
+    )
+    production = pd.DataFrame(
+        {
+            "village_code": clean_text(frame["village_code"]),
+            "year": year[frame.index].astype("int64"),
+            "product_code": product[frame.index],
+            "product_name_raw": clean_text(frame["product_name"]),
+            "area_mu": area,
+            "output": output,
+            "unit": unit,
+            "output_kg": output * unit_to_kg(unit.fillna("")),
+            "certification": certification,
+            FILE: frame[FILE],
+            ROW: frame[ROW],
+        }
+    ).reset_index(drop=True)
+    ledger = pd.concat(ledger, ignore_index=True)
+    return production, ledger, accounting(source, len(raw), len(production), ledger)
+
+
+def clean_shops(
+    loaders: dict, mapping: dict, code_lists: dict, spec: dict, villages: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The shop register: each shop with its platform, village and operator.
+
+    Returns:
+        shops, ledger entries, accounting row.
+    """
+    source = "shops"
+    raw = read_source(loaders, mapping, spec["required"], source)
+    columns = list(mapping)
+    frame, dup = split_duplicates(raw, columns, source)
+    ledger = [dup]
+    shop_id = clean_text(frame["shop_id"])
+    frame, q = quarantine(
+        frame, shop_id.isna() | shop_id.duplicated(), source, "missing_key", columns, "shop_id"
+    )
+    ledger.append(q)
+    code = clean_text(frame["village_code"])
+    frame, q = quarantine(
+        frame,
+        ~code.isin(villages["village_code"]),
+        source,
+        "unknown_village",
+        columns,
+        code.fillna(""),
+    )
+    ledger.append(q)
+    platform, bad_platform = match_codes(frame["platform"], code_lists["platform"])
+    frame, q = quarantine(
+        frame, bad_platform | platform.isna(), source, "bad_code", columns, "platform"
+    )
+    ledger.append(q)
+    platform = platform[frame.index]
+    operator, bad_op = match_codes(frame["operator"], code_lists["operator"])
+    opened, bad_opened = parse_date(frame["opened"])
+    linked, bad_linked = parse_number(frame["poor_households_linked"])
+    ledger += _flag_unreadable(
+        frame,
+        {"operator": bad_op, "opened": bad_opened, "poor_households_linked": bad_linked},
+        source,
+    )
+    code = clean_text(frame["village_code"])
+    shops = pd.DataFrame(
+        {
+            "shop_id": clean_text(frame["shop_id"]),
+            "shop_name": clean_text(frame["shop_name"]),
+            "platform": platform,
+            "village_code": code,
+            "county_code": code.str[:6],
+            "operator": operator,
+            "household_code": clean_text(frame["household_code"]),
+            "opened": opened,
+            "poor_households_linked": linked,
+            FILE: frame[FILE],
+            ROW: frame[ROW],
+        }
+    ).reset_index(drop=True)
+    ledger = pd.concat(ledger, ignore_index=True)
+    return shops, ledger, accounting(source, len(raw), len(shops), ledger)

@@ -1,0 +1,196 @@
+"""Nodes of the ``cleaning`` pipeline: raw exports → validated primary tables, the row
+ledger (quarantine, flags, duplicates), row accounting and the data-quality report."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from . import catalogues, households, orders, registry, report
+from .ledger import empty_issues
+from .schemas import validate
+
+
+def _spec(cleaning: dict, source: str) -> dict:
+    return {**cleaning["sources"][source], "code_variants": cleaning["code_variants"]}
+
+
+def clean_villages(raw: dict, contract: dict, code_lists: dict, cleaning: dict):
+    """Village survey → ``villages``."""
+    villages, ledger, acc = catalogues.clean_villages(
+        raw, contract["villages"], code_lists, _spec(cleaning, "villages")
+    )
+    return validate("villages", villages, code_lists), ledger, acc
+
+
+def clean_products(raw: dict, contract: dict, code_lists: dict, cleaning: dict):
+    """Product catalogue → ``products``."""
+    products, ledger, acc = catalogues.clean_products(
+        raw, contract["products"], code_lists, _spec(cleaning, "products")
+    )
+    return validate("products", products, code_lists), ledger, acc
+
+
+def clean_village_production(
+    raw: dict,
+    villages: pd.DataFrame,
+    products: pd.DataFrame,
+    contract: dict,
+    code_lists: dict,
+    cleaning: dict,
+):
+    """Village production → ``village_production`` (catalogue product, output in kg)."""
+    production, ledger, acc = catalogues.clean_village_production(
+        raw,
+        contract["village_production"],
+        code_lists,
+        _spec(cleaning, "village_production"),
+        villages,
+        products,
+    )
+    return validate("village_production", production, code_lists), ledger, acc
+
+
+def clean_shops(
+    raw: dict, villages: pd.DataFrame, contract: dict, code_lists: dict, cleaning: dict
+):
+    """Shop register → ``shops``."""
+    shops, ledger, acc = catalogues.clean_shops(
+        raw, contract["shops"], code_lists, _spec(cleaning, "shops"), villages
+    )
+    return validate("shops", shops, code_lists), ledger, acc
+
+
+def clean_registry(
+    raw: dict, villages: pd.DataFrame, contract: dict, code_lists: dict, cleaning: dict
+):
+    """建档立卡 export → ``persons`` and the registry record of every household-year."""
+    spec = _spec(cleaning, "registry")
+    persons, ledger, acc = registry.clean_persons(
+        raw, contract["registry"], code_lists, spec, villages
+    )
+    registry_households, flags = registry.resolve_households(persons, code_lists, spec)
+    persons = persons.drop(columns=[c for c in persons if c.startswith("raw_")])
+    ledger = pd.concat([ledger, flags], ignore_index=True)
+    return validate("persons", persons, code_lists), registry_households, ledger, acc
+
+
+def clean_income(
+    raw: dict, registry_households: pd.DataFrame, contract: dict, code_lists: dict, cleaning: dict
+):
+    """Income survey → ``household_income``."""
+    spec = {**_spec(cleaning, "income"), "assistance_measures": cleaning["assistance_measures"]}
+    income, ledger, acc = households.clean_income(
+        raw, contract["income"], code_lists, spec, registry_households
+    )
+    return validate("household_income", income, code_lists), ledger, acc
+
+
+def build_households(
+    registry_households: pd.DataFrame,
+    household_income: pd.DataFrame,
+    poverty_line: dict,
+    code_lists: dict,
+    cleaning: dict,
+):
+    """Registry record + income → ``households`` (one row per household-year)."""
+    table, flags = households.build_households(
+        registry_households, household_income, poverty_line, cleaning
+    )
+    return validate("households", table, code_lists), flags
+
+
+def clean_orders(
+    taobao: dict,
+    pinduoduo: dict,
+    platform_832: dict,
+    shops: pd.DataFrame,
+    shops_ledger: pd.DataFrame,
+    products: pd.DataFrame,
+    contract: dict,
+    code_lists: dict,
+    cleaning: dict,
+):
+    """Platform exports → ``order_lines`` (one schema across platforms)."""
+    held = shops_ledger[shops_ledger["outcome"] == "quarantine"]["raw_values"].map(json.loads)
+    quarantined_shops = {r.get(k) for r in held for k in ("shop_id", "shop_name")} - {None, ""}
+    lines, ledgers, accs = [], [], []
+    for source, raw in (
+        ("orders_taobao", taobao),
+        ("orders_pinduoduo", pinduoduo),
+        ("orders_832", platform_832),
+    ):
+        table, ledger, acc = orders.clean_orders(
+            source,
+            raw,
+            contract[source],
+            _spec(cleaning, source),
+            shops,
+            products,
+            quarantined_shops,
+        )
+        lines.append(table)
+        ledgers.append(ledger)
+        accs.append(acc)
+    order_lines = pd.concat(lines, ignore_index=True)
+    return (
+        validate("order_lines", order_lines, code_lists),
+        pd.concat(ledgers, ignore_index=True),
+        pd.concat(accs, ignore_index=True),
+    )
+
+
+def collect_ledger(*ledgers: pd.DataFrame) -> pd.DataFrame:
+    """Every quarantined, flagged and duplicate row of every source, in one table.
+
+    Holds raw values of quarantined rows (personal data): local data folder only.
+    """
+    frames = [ledger for ledger in ledgers if len(ledger)]
+    return pd.concat(frames, ignore_index=True) if frames else empty_issues()
+
+
+def check_row_accounting(*tables: pd.DataFrame) -> pd.DataFrame:
+    """Fail the run unless read = clean + quarantined + duplicates for every source."""
+    return report.check_accounting(list(tables))
+
+
+def report_data_quality(
+    villages: pd.DataFrame,
+    products: pd.DataFrame,
+    production: pd.DataFrame,
+    shops: pd.DataFrame,
+    persons: pd.DataFrame,
+    household_income: pd.DataFrame,
+    order_lines: pd.DataFrame,
+    ledger: pd.DataFrame,
+    accounting: pd.DataFrame,
+    truth: dict,
+    cleaning: dict,
+):
+    """The data-quality report (Markdown + JSON + CSVs) and, with ``_truth/``, the defect
+    detection scores."""
+    clean_tables = {
+        "villages": villages,
+        "products": products,
+        "village_production": production,
+        "shops": shops,
+        "registry": persons,
+        "income": household_income,
+        **{
+            f"orders_{k}": order_lines[order_lines["platform"] == p]
+            for k, p in (("taobao", "淘宝"), ("pinduoduo", "拼多多"), ("832", "832平台"))
+        },
+    }
+    summary, by_reason = report.data_quality_tables(clean_tables, ledger, villages)
+    scores = report.score_defect_detection(ledger, persons, truth, cleaning["defect_detection"])
+    markdown = report.markdown_report(
+        summary, by_reason, accounting, scores, cleaning["reason_codes"]
+    )
+    return (
+        summary,
+        by_reason,
+        scores,
+        markdown,
+        report.json_report(summary, by_reason, accounting, scores),
+    )

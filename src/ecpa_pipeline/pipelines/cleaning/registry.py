@@ -1,0 +1,304 @@
+"""The 建档立卡 registry: persons (one row per person-year) and the household record of
+each household-year, resolved from the head's row, with consistency flags."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ecpa_pipeline.domain import resident_id
+from ecpa_pipeline.domain.normalise import clean_text, match_codes, parse_bool, parse_number
+
+from .ledger import FILE, ROW, accounting, flag, quarantine, read_source, split_duplicates
+
+SOURCE = "registry"
+HOUSEHOLD_FIELDS = [
+    "household_size",
+    "household_status",
+    "exit_year",
+    "household_type",
+    "main_cause",
+    "second_cause",
+    "unsafe_housing",
+    "safe_water",
+    "water_difficulty",
+    "income_per_capita",
+]
+PERSON_CODES = {
+    "relation": "relation",
+    "sex": "sex",
+    "ethnicity": "ethnicity",
+    "education": "education",
+    "school_status": "school_status",
+    "labour_skill": "labour_skill",
+    "migrant_work": "migrant_work",
+}
+EDUCATION_LEVEL = {
+    "文盲或半文盲": 0,
+    "小学": 1,
+    "初中": 2,
+    "高中": 3,
+    "中专": 3,
+    "大专": 4,
+    "本科及以上": 5,
+}
+
+
+def _codes(values: pd.Series, code_list: list[str], variants: dict) -> tuple[pd.Series, pd.Series]:
+    return match_codes(values, code_list, variants)
+
+
+def _health(values: pd.Series, code_list: list[str], variants: dict) -> tuple[pd.Series, pd.Series]:
+    """健康状况 may combine conditions (``患有大病,残疾``): each part is matched, then joined."""
+    parts = clean_text(values).str.split(r"[,，、;；]").explode()
+    matched, bad = match_codes(parts, code_list, variants)
+    found = (
+        pd.DataFrame({"row": parts.index, "code": matched.to_numpy()})
+        .dropna(subset=["code"])
+        .drop_duplicates()
+        .assign(rank=lambda d: d["code"].map({c: i for i, c in enumerate(code_list)}))
+        .sort_values(["row", "rank"])
+    )
+    # Most people have one condition; only the few combinations need joining.
+    n_parts = found["row"].map(found["row"].value_counts())
+    single = found[n_parts == 1].set_index("row")["code"]
+    multi = found[n_parts > 1].groupby("row")["code"].agg(",".join)
+    joined = pd.concat([single, multi])
+    unreadable = pd.Series(bad.to_numpy(), index=parts.index).groupby(level=0).any()
+    return joined.reindex(values.index), unreadable.reindex(values.index, fill_value=False)
+
+
+def clean_persons(
+    loaders: dict, mapping: dict, code_lists: dict, spec: dict, villages: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Registry rows → persons, with ID checks and household-consistency flags.
+
+    Returns:
+        persons (one row per person and year, household fields still as written), ledger
+        entries, accounting row.
+    """
+    raw = read_source(loaders, mapping, spec["required"], SOURCE, year_in_name=True)
+    columns = list(mapping)
+    frame, dup = split_duplicates(raw, [FILE, *columns], SOURCE)
+    ledger = [dup]
+    frame = frame.assign(
+        household_code=clean_text(frame["household_code"]),
+        person_code=clean_text(frame["person_code"]),
+        village_code=clean_text(frame["village_code"]),
+    )
+    frame, q = quarantine(
+        frame,
+        frame["household_code"].isna() | frame["person_code"].isna(),
+        SOURCE,
+        "missing_key",
+        columns,
+    )
+    ledger.append(q)
+    # The same person listed twice in a year: the first listing stands, later ones wait.
+    again = frame.duplicated([FILE, "person_code"], keep="first")
+    other_household = (
+        frame.groupby([FILE, "person_code"])["household_code"].transform("nunique") > 1
+    )
+    frame, q = quarantine(
+        frame,
+        again & other_household,
+        SOURCE,
+        "person_in_two_households",
+        columns,
+        frame["household_code"],
+    )
+    ledger.append(q)
+    frame, q = quarantine(
+        frame,
+        frame.duplicated([FILE, "person_code"], keep="first"),
+        SOURCE,
+        "duplicate_key",
+        columns,
+        "person_code",
+    )
+    ledger.append(q)
+    ledger.append(
+        flag(
+            frame,
+            ~frame["village_code"].isin(villages["village_code"]),
+            SOURCE,
+            "unknown_village",
+            frame["village_code"].fillna(""),
+        )
+    )
+
+    variants = spec.get("code_variants", {})
+    coded = {}
+    for column, list_name in PERSON_CODES.items():
+        coded[column], bad = _codes(frame[column], code_lists[list_name], variants)
+        ledger.append(flag(frame, bad, SOURCE, "unknown_code", column))
+    health, bad_health = _health(frame["health"], code_lists["health"], variants)
+    ledger.append(flag(frame, bad_health, SOURCE, "unknown_code", "health"))
+    months, bad_months = parse_number(frame["migrant_months"])
+    insured, bad_insured = parse_bool(frame["critical_illness_insurance"])
+    ledger += [
+        flag(frame, bad_months, SOURCE, "unreadable_value", "migrant_months"),
+        flag(frame, bad_insured, SOURCE, "unreadable_value", "critical_illness_insurance"),
+    ]
+
+    ids = clean_text(frame["id_number"]).fillna("").str.upper()
+    ids_arr = ids.to_numpy(dtype=str)
+    well_formed = pd.Series(resident_id.well_formed(ids_arr), index=frame.index)
+    valid_check = pd.Series(resident_id.valid_check_character(ids_arr), index=frame.index)
+    birth = pd.Series(resident_id.birth_dates(ids_arr), index=frame.index).where(well_formed)
+    male_by_id = pd.Series(resident_id.is_male(ids_arr), index=frame.index)
+    sex = coded["sex"]
+    ledger += [
+        flag(frame, ~well_formed, SOURCE, "id_malformed"),
+        flag(frame, well_formed & ~valid_check, SOURCE, "id_invalid_check"),
+        flag(frame, well_formed & birth.isna(), SOURCE, "id_birth_date_invalid"),
+        flag(
+            frame,
+            well_formed & sex.notna() & (male_by_id != (sex == "男")),
+            SOURCE,
+            "id_sex_mismatch",
+        ),
+        flag(
+            frame,
+            ids.duplicated(keep="first") & well_formed & frame.duplicated([FILE, "id_number"]),
+            SOURCE,
+            "duplicate_id_number",
+        ),
+    ]
+    phone = clean_text(frame["phone"])
+    ledger.append(
+        flag(
+            frame,
+            phone.notna() & ~phone.str.fullmatch(r"1\d{10}").fillna(False),
+            SOURCE,
+            "bad_phone",
+        )
+    )
+
+    year = frame["file_year"].astype("int64")
+    persons = pd.DataFrame(
+        {
+            "year": year,
+            "village_code": frame["village_code"],
+            "household_code": frame["household_code"],
+            "person_code": frame["person_code"],
+            "name": clean_text(frame["name"]),
+            "id_number": ids.where(ids != ""),
+            "id_valid": well_formed & valid_check & birth.notna(),
+            "phone": phone,
+            **{c: coded[c] for c in PERSON_CODES},
+            "birth_date": birth,
+            "age": year - birth.dt.year,
+            "education_level": coded["education"].map(EDUCATION_LEVEL).astype(float),
+            "health": health,
+            "migrant_months": months,
+            "critical_illness_insurance": insured,
+            FILE: frame[FILE],
+            ROW: frame[ROW],
+        }
+    )
+    persons = persons.join(frame[HOUSEHOLD_FIELDS].add_prefix("raw_"))
+    ledger = pd.concat(ledger, ignore_index=True)
+    return (
+        persons.reset_index(drop=True),
+        ledger,
+        accounting(SOURCE, len(raw), len(persons), ledger),
+    )
+
+
+def _household_values(persons: pd.DataFrame, code_lists: dict, spec: dict) -> pd.DataFrame:
+    """Parsed household fields of every row that carries them (NA where left blank)."""
+    variants = spec.get("code_variants", {})
+    values = pd.DataFrame(index=persons.index)
+    for column in ("household_size", "exit_year", "income_per_capita"):
+        values[column] = parse_number(persons[f"raw_{column}"])[0]
+    for column, list_name in (
+        ("household_status", "household_status"),
+        ("household_type", "household_type"),
+        ("main_cause", "cause"),
+        ("second_cause", "cause"),
+    ):
+        values[column] = match_codes(persons[f"raw_{column}"], code_lists[list_name], variants)[0]
+    for column in ("unsafe_housing", "safe_water", "water_difficulty"):
+        values[column] = parse_bool(persons[f"raw_{column}"])[0]
+    return values
+
+
+def resolve_households(
+    persons: pd.DataFrame, code_lists: dict, spec: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One record per household-year, fields from the head's row (or, without a head, the
+    first row that carries them); flags headless households, second heads, members who
+    disagree with the record, and household sizes that disagree with the member count.
+
+    Returns:
+        registry households and ledger entries (flags).
+    """
+    values = _household_values(persons, code_lists, spec)
+    key = [FILE, "household_code"]
+    is_head = persons["relation"] == "户主"
+    carries = values.notna().any(axis=1)
+    # Authoritative row: first head, else first row carrying household fields, else first row.
+    priority = np.where(is_head, 0, np.where(carries, 1, 2))
+    order = persons.assign(_p=priority).sort_values([*key, "_p", ROW], kind="stable")
+    authority = order.drop_duplicates(key, keep="first").index
+    heads = is_head.groupby([persons[FILE], persons["household_code"]]).transform("sum")
+
+    ledger = [
+        flag(persons.loc[authority], heads.loc[authority] == 0, SOURCE, "headless_household"),
+        flag(persons, is_head & ~persons.index.isin(authority), SOURCE, "two_heads"),
+    ]
+    # Members repeating a field with another value than the household record.
+    member_rows = persons.index.difference(authority)
+    disagree = pd.Series(False, index=persons.index)
+    which = pd.Series("", index=persons.index, dtype="str")
+    auth_of = pd.Series(authority, index=persons.loc[authority].set_index(key).index)
+    auth_row = auth_of.reindex(pd.MultiIndex.from_frame(persons.loc[member_rows, key])).to_numpy()
+    for column in HOUSEHOLD_FIELDS:
+        mine = values.loc[member_rows, column].to_numpy()
+        theirs = values.loc[auth_row, column].to_numpy()
+        differs = pd.notna(mine) & pd.notna(theirs) & (mine.astype(str) != theirs.astype(str))
+        disagree.loc[member_rows[differs]] = True
+        which.loc[member_rows[differs]] = which.loc[member_rows[differs]] + column + " "
+    ledger.append(flag(persons, disagree, SOURCE, "member_disagrees", which.str.strip()))
+
+    members = (
+        persons.assign(
+            _dropout=persons["school_status"].eq("辍学"),
+            _insured=persons["critical_illness_insurance"].fillna(False).astype(bool),
+        )
+        .groupby(key)
+        .agg(
+            member_count=("person_code", "size"),
+            dropouts=("_dropout", "sum"),
+            all_insured=("_insured", "all"),
+        )
+    )
+    head = persons.loc[authority]
+    households = pd.DataFrame(
+        {
+            "year": head["year"].to_numpy(),
+            "village_code": head["village_code"].to_numpy(),
+            "household_code": head["household_code"].to_numpy(),
+            "head_person_code": head["person_code"].where(is_head.loc[authority]).to_numpy(),
+            "head_sex": head["sex"].where(is_head.loc[authority]).to_numpy(),
+            "head_age": head["age"].where(is_head.loc[authority]).to_numpy(),
+            "head_ethnicity": head["ethnicity"].where(is_head.loc[authority]).to_numpy(),
+            "head_education": head["education"].where(is_head.loc[authority]).to_numpy(),
+            **{c: values.loc[authority, c].to_numpy() for c in HOUSEHOLD_FIELDS},
+            "has_head": (heads.loc[authority] > 0).to_numpy(),
+            FILE: head[FILE].to_numpy(),
+            ROW: head[ROW].to_numpy(),
+        }
+    )
+    households = households.merge(
+        members, left_on=[FILE, "household_code"], right_index=True, how="left"
+    )
+    size_off = households["household_size"].notna() & (
+        households["household_size"] != households["member_count"]
+    )
+    ledger.append(
+        flag(households, size_off, SOURCE, "size_mismatch", households["member_count"].astype(str))
+    )
+    households = households.rename(columns={"income_per_capita": "income_per_capita_registry"})
+    return households.reset_index(drop=True), pd.concat(ledger, ignore_index=True)

@@ -1,0 +1,150 @@
+"""pandera schemas of the primary tables: the promises the cleaning pipeline makes to
+everything downstream (types, keys, code lists, ranges). Validated at the end of cleaning;
+a violation fails the run with per-column errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from .ledger import FILE, ROW
+
+VILLAGE_CODE = pa.Check.str_matches(r"^\d{12}$")
+
+
+def _text(*checks: pa.Check, nullable: bool = False) -> pa.Column:
+    return pa.Column("str", list(checks), nullable=nullable)
+
+
+def _codes(values: list[str], nullable: bool = True) -> pa.Column:
+    return pa.Column("str", pa.Check.isin(values), nullable=nullable)
+
+
+def _number(*checks: pa.Check, nullable: bool = True) -> pa.Column:
+    return pa.Column(float, list(checks), nullable=nullable)
+
+
+def _datetime(nullable: bool = True) -> pa.Column:
+    return pa.Column(
+        checks=pa.Check(pd.api.types.is_datetime64_any_dtype, element_wise=False),
+        nullable=nullable,
+    )
+
+
+_LINEAGE = {FILE: _text(), ROW: pa.Column("int64", pa.Check.ge(2))}
+
+
+def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
+    """One schema per primary table, built on the configured code lists."""
+    c = code_lists
+    return {
+        "villages": pa.DataFrameSchema(
+            {
+                "village_code": _text(VILLAGE_CODE),
+                "county_code": _text(pa.Check.str_matches(r"^\d{6}$")),
+                "poor_village": pa.Column("boolean", nullable=True),
+                "terrain": _codes(c["terrain"]),
+                "elevation_m": _number(pa.Check.in_range(-200, 6000)),
+                **_LINEAGE,
+            },
+            unique=["village_code"],
+        ),
+        "products": pa.DataFrameSchema(
+            {
+                "product_code": _text(),
+                "product_name": _text(),
+                "category": _codes(c["category"]),
+                "perishability": _codes(c["perishability"]),
+                "farm_gate_price_per_jin": _number(pa.Check.ge(0)),
+                **_LINEAGE,
+            },
+            unique=["product_code"],
+        ),
+        "village_production": pa.DataFrameSchema(
+            {
+                "village_code": _text(VILLAGE_CODE),
+                "year": pa.Column("int64", pa.Check.in_range(2000, 2100)),
+                "product_code": _text(),
+                "area_mu": _number(pa.Check.ge(0)),
+                "output_kg": _number(pa.Check.ge(0)),
+                "certification": _codes(c["certification"]),
+                **_LINEAGE,
+            }
+        ),
+        "shops": pa.DataFrameSchema(
+            {
+                "shop_id": _text(),
+                "platform": _codes(c["platform"], nullable=False),
+                "village_code": _text(VILLAGE_CODE),
+                "operator": _codes(c["operator"]),
+                "opened": _datetime(),
+                **_LINEAGE,
+            },
+            unique=["shop_id"],
+        ),
+        "persons": pa.DataFrameSchema(
+            {
+                "year": pa.Column("int64", pa.Check.in_range(2000, 2100)),
+                "household_code": _text(),
+                "person_code": _text(),
+                "relation": _codes(c["relation"]),
+                "sex": _codes(c["sex"]),
+                "school_status": _codes(c["school_status"]),
+                "labour_skill": _codes(c["labour_skill"]),
+                "migrant_months": _number(pa.Check.in_range(0, 12)),
+                "id_valid": pa.Column(bool),
+                **_LINEAGE,
+            },
+            unique=["year", "person_code"],
+        ),
+        "households": pa.DataFrameSchema(
+            {
+                "year": pa.Column("int64"),
+                "household_code": _text(),
+                "household_status": _codes(c["household_status"]),
+                "household_type": _codes(c["household_type"]),
+                "main_cause": _codes(c["cause"]),
+                "member_count": pa.Column("int64", pa.Check.ge(1)),
+                "poverty_line": _number(pa.Check.gt(0), nullable=False),
+                "guarantees_met": pa.Column(bool),
+                "status_change": _codes(
+                    ["new", "exit", "return", "removed", "unchanged"], nullable=False
+                ),
+                **_LINEAGE,
+            },
+            unique=["year", "household_code"],
+        ),
+        "household_income": pa.DataFrameSchema(
+            {
+                "year": pa.Column("int64"),
+                "household_code": _text(),
+                "wage_income": _number(pa.Check.ge(0)),
+                "transfer_income": _number(pa.Check.ge(0)),
+                "ecommerce_mode": _codes(c["ecommerce_mode"]),
+                **_LINEAGE,
+            },
+            unique=["year", "household_code"],
+        ),
+        "order_lines": pa.DataFrameSchema(
+            {
+                "platform": _codes(c["platform"], nullable=False),
+                "order_id": _text(),
+                "shop_id": _text(),
+                "village_code": _text(VILLAGE_CODE),
+                "product_code": _text(),
+                "order_time": _datetime(nullable=False),
+                "quantity_kg": _number(pa.Check.gt(0), nullable=False),
+                "amount_yuan": _number(pa.Check.ge(0), nullable=False),
+                "status": _codes(
+                    ["completed", "pending", "refunded", "refunding", "closed"], nullable=False
+                ),
+                "is_revenue": pa.Column(bool),
+                **_LINEAGE,
+            }
+        ),
+    }
+
+
+def validate(name: str, frame: pd.DataFrame, code_lists: dict) -> pd.DataFrame:
+    """Validate a primary table (all errors at once) and return it."""
+    return primary_schemas(code_lists)[name].validate(frame, lazy=True)

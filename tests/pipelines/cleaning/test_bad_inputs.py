@@ -1,0 +1,196 @@
+"""A hand-written bad-input corpus: each file-level defect stops the run with one clear
+message; each row-level defect ends with the expected reason code; nothing is lost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ecpa_pipeline.datasets import RawFileError
+from tests.conftest import PROJECT_ROOT, clean_world
+from tests.pipelines.cleaning.mini_world import REGISTRY_HEADER, write_mini_world
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("mini")
+    write_mini_world(data / "01_raw")
+    clean_world(data)
+    return data
+
+
+@pytest.fixture(scope="module")
+def ledger(mini) -> pd.DataFrame:
+    return pd.read_parquet(mini / "02_intermediate" / "row_issues.parquet")
+
+
+def codes_at(ledger: pd.DataFrame, file: str, row: int) -> set[str]:
+    at = ledger[(ledger["source_file"] == file) & (ledger["source_row"] == row)]
+    return set(at["code"])
+
+
+@pytest.mark.parametrize(
+    ("file", "row", "expected"),
+    [
+        ("registry/registry_2019.csv", 2, set()),
+        ("registry/registry_2019.csv", 4, {"id_invalid_check", "id_sex_mismatch", "bad_phone"}),
+        ("registry/registry_2019.csv", 5, {"headless_household"}),
+        ("registry/registry_2019.csv", 7, {"two_heads", "member_disagrees"}),
+        ("registry/registry_2019.csv", 8, {"exact_duplicate"}),
+        ("registry/registry_2019.csv", 9, {"person_in_two_households"}),
+        ("income/income_2019.csv", 6, {"unknown_household"}),
+        ("orders/taobao/taobao_2019Q1.csv", 2, set()),
+        ("orders/taobao/taobao_2019Q1.csv", 4, {"unknown_product"}),
+        ("orders/taobao/taobao_2019Q1.csv", 5, {"unknown_shop"}),
+        ("orders/taobao/taobao_2019Q1.csv", 6, {"missing_amount"}),
+        ("orders/taobao/taobao_2019Q1.csv", 7, {"no_weight"}),
+        ("orders/taobao/taobao_2019Q1.csv", 8, {"shop_quarantined"}),
+        ("orders/taobao/taobao_2019Q2.csv", 2, {"exact_duplicate"}),
+        ("village_production.csv", 4, {"unknown_product"}),
+        ("shops.csv", 5, {"unknown_village"}),
+    ],
+)
+def test_row_level_defects_get_their_reason(ledger, file, row, expected):
+    assert codes_at(ledger, file, row) == expected
+
+
+def test_household_flags_and_sizes(ledger, mini):
+    households = pd.read_parquet(mini / "03_primary" / "households.parquet").set_index(
+        "household_code"
+    )
+    assert (
+        households.loc["5201221012010004", "member_count"] == 2
+    )  # the duplicate and the intruder do not count
+    assert not households.loc["5201221012010003", "has_head"]
+    # 0003: registry says 5000 (full-width) and the survey gives (4000 + 1500 - 500) / 1.
+    assert households.loc["5201221012010003", "income_per_capita_registry"] == 5000
+    assert households.loc["5201221012010003", "income_per_capita"] == 5000
+    assert (
+        households.loc["5201221012010001", "income_per_capita"] == (6000 + 2000 - 1000 + 1000) / 2
+    )
+    assert households.loc["5201221012010003", "status_change"] == "exit"
+
+
+def test_values_are_normalised(mini):
+    persons = pd.read_parquet(mini / "03_primary" / "persons.parquet").set_index("person_code")
+    assert persons.loc["520122101201000201", "health"] == "患有大病"
+    assert persons.loc["520122101201000201", "labour_skill"] == "弱劳动力或半劳动力"
+    assert persons.loc["520122101201000301", "id_number"] == "520122199007200424"  # guard removed
+    assert not persons.loc["520122101201000201", "id_valid"]
+    income = pd.read_parquet(mini / "03_primary" / "household_income.parquet").set_index(
+        "household_code"
+    )
+    assert income.loc["5201221012010001", "wage_income"] == 6000
+    assert income.loc["5201221012010002", "transfer_income"] == 1900
+    assert income.loc["5201221012010002", ["assist_health", "assist_safety_net"]].all()
+    assert not income.loc["5201221012010002", "assist_industry"]
+
+
+def test_orders_from_every_platform_share_one_schema(mini):
+    lines = pd.read_parquet(mini / "03_primary" / "order_lines.parquet").set_index("order_id")
+    assert lines.loc["1001", "quantity_kg"] == 2.5 and lines.loc["1001", "product_code"] == "P09"
+    assert lines.loc["1002", "status"] == "refunded" and not lines.loc["1002", "is_revenue"]
+    assert lines.loc["1002", "quantity_kg"] == 5.0
+    assert lines.loc["190301-1", "quantity_kg"] == 5.0  # 2 packs of 5 斤
+    assert lines.loc["190301-2", "status"] == "refunded"
+    assert lines.loc["CG1", "quantity_kg"] == 5.0 and lines.loc["CG1", "product_code"] == "P04"
+    assert lines.loc["CG2", "quantity_kg"] == 5.0  # sold by the 公斤
+    assert lines.loc["CG1", "village_code"] == "520122101202"
+    assert set(lines["platform"]) == {"淘宝", "拼多多", "832平台"}
+
+
+def test_accounting_holds_for_the_corpus(mini):
+    acc = pd.read_csv(mini / "08_reporting" / "row_accounting.csv").set_index("source")
+    assert acc.loc["registry"].to_dict() == {
+        "read": 8,
+        "clean": 6,
+        "quarantined": 1,
+        "duplicates": 1,
+        "balanced": True,
+    }
+    assert acc.loc["orders_taobao", "read"] == 8
+    assert acc.loc["orders_taobao", "duplicates"] == 1
+    assert acc["balanced"].all()
+
+
+def _break(raw: Path, how: str) -> str:
+    """Introduce one file-level defect; return the message the run must give."""
+    if how == "encoding":
+        (raw / "registry" / "registry_2019.csv").write_bytes(
+            b"\xff\xfe\xff" + REGISTRY_HEADER.encode("utf-16")
+        )
+        return "registry/registry_2019.csv: unreadable encoding"
+    if how == "missing_column":
+        path = raw / "registry" / "registry_2019.csv"
+        path.write_text(
+            path.read_text(encoding="utf-8-sig").replace("证件号码", "身份证"), encoding="utf-8"
+        )
+        return "registry/registry_2019.csv: required column(s) missing: 证件号码 (id_number)"
+    if how == "empty":
+        (raw / "villages.csv").write_bytes(b"")
+        return "villages.csv: empty file"
+    if how == "header_only":
+        path = raw / "products.csv"
+        path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+        return "products.csv: no data rows below the header"
+    if how == "year":
+        (raw / "income" / "income_2019.csv").rename(raw / "income" / "income_2018.csv")
+        return "income/income_2018.csv: the file name says 2018 but its rows say 2019"
+    if how == "no_files":
+        (raw / "registry" / "registry_2019.csv").unlink()
+        return "registry: no files found for this source"
+    raise ValueError(how)
+
+
+@pytest.mark.parametrize(
+    "how", ["encoding", "missing_column", "empty", "header_only", "year", "no_files"]
+)
+def test_file_level_defects_stop_the_run_with_a_clear_message(tmp_path, how):
+    raw = write_mini_world(tmp_path / "01_raw")
+    message = _break(raw, how)
+    with pytest.raises(RawFileError) as info:
+        clean_world(tmp_path)
+    assert message in str(info.value)
+
+
+def test_english_aliases_and_header_variants_are_accepted(tmp_path, parameters):
+    raw = write_mini_world(tmp_path / "01_raw")
+    path = raw / "registry" / "registry_2019.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    _header, body = text.split("\n", 1)
+    english = ",".join(f" {c} " for c in parameters["raw_contract"]["registry"])  # padded aliases
+    path.write_text(english + "\n" + body, encoding="gb18030")
+    clean_world(tmp_path)
+    persons = pd.read_parquet(tmp_path / "03_primary" / "persons.parquet")
+    assert len(persons) == 6
+
+
+def test_cli_reports_a_file_level_error_by_file_and_problem(tmp_path):
+    raw = write_mini_world(tmp_path / "data" / "01_raw")
+    message = _break(raw, "missing_column")
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/mlflow.db",
+        "KEDRO_LOGGING_CONFIG": str(PROJECT_ROOT / "conf" / "logging.yml"),
+    }
+    result = subprocess.run(
+        [
+            str(Path(os.sys.executable).parent / "kedro"),
+            "run",
+            "--pipelines=cleaning",
+            "--params",
+            f"data_dir={tmp_path / 'data'}",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
