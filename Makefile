@@ -27,15 +27,19 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# Where the data layers live, and the world simulated when the raw folder is empty.
+DATA_DIR ?= data
+SCALE ?= county
+
 simulate: install
-	$(BIN)/kedro run --pipelines=simulation
+	$(BIN)/kedro run --pipelines=simulation --params "data_dir=$(DATA_DIR),simulation.scale=$(SCALE)"
 
 run: install
-	@if [ -z "$$(find data/01_raw -mindepth 1 ! -name .gitkeep -print -quit)" ]; then \
-		echo "data/01_raw is empty: simulating the default county"; \
-		$(BIN)/kedro run --pipelines=simulation; \
+	@if [ -z "$$(find $(DATA_DIR)/01_raw -mindepth 1 ! -name .gitkeep -print -quit 2>/dev/null)" ]; then \
+		echo "$(DATA_DIR)/01_raw is empty: simulating the $(SCALE) world"; \
+		$(BIN)/kedro run --pipelines=simulation --params "data_dir=$(DATA_DIR),simulation.scale=$(SCALE)"; \
 	fi
-	$(BIN)/kedro run
+	$(BIN)/kedro run --params "data_dir=$(DATA_DIR)"
 
 test: install
 	$(BIN)/ruff check src tests benchmarks

@@ -12,6 +12,13 @@ import pandas as pd
 
 WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 CHECK_CHARACTERS = np.array(list("10X98765432"))
+CHECK_CODEPOINTS = np.array([ord(c) for c in "10X98765432"], dtype=np.uint32)
+
+
+def _codepoints(ids: np.ndarray, width: int) -> np.ndarray:
+    """An (n, width) array of Unicode code points (0 past the end of shorter strings)."""
+    fixed = np.ascontiguousarray(np.asarray(ids, dtype=f"U{width}"))
+    return fixed.view(np.uint32).reshape(len(fixed), width)
 
 
 def check_characters(first17: np.ndarray) -> np.ndarray:
@@ -20,8 +27,7 @@ def check_characters(first17: np.ndarray) -> np.ndarray:
     >>> check_characters(np.array(["11010519491231002"])).tolist()
     ['X']
     """
-    first17 = np.asarray(first17, dtype="U17")
-    digits = first17.view("U1").reshape(len(first17), 17).astype(np.int64)
+    digits = _codepoints(first17, 17).astype(np.int64) - ord("0")
     return CHECK_CHARACTERS[(digits @ WEIGHTS) % 11]
 
 
@@ -35,28 +41,27 @@ def compose(area: np.ndarray, birth_yyyymmdd: np.ndarray, sequence: np.ndarray) 
 
 def _chars(ids: np.ndarray) -> np.ndarray:
     """An (n, 18) array of characters; shorter or longer IDs are padded/cut (checked apart)."""
-    fixed = np.char.upper(np.char.ljust(np.asarray(ids, dtype=str), 18).astype("U18"))
+    fixed = np.char.upper(np.asarray(ids, dtype="U18"))
     return fixed.view("U1").reshape(len(fixed), 18)
 
 
 def well_formed(ids: np.ndarray) -> np.ndarray:
-    """18 characters: 17 digits and a digit or X."""
+    """18 characters: 17 digits and a digit or X (upper or lower case)."""
     s = np.asarray(ids, dtype=str)
-    chars = _chars(s)
-    digits = np.char.isdigit(chars)
-    return (
-        (np.char.str_len(s) == 18)
-        & digits[:, :17].all(axis=1)
-        & (digits[:, 17] | (chars[:, 17] == "X"))
-    )
+    points = _codepoints(s, 18)
+    digit = (points >= ord("0")) & (points <= ord("9"))
+    last_ok = digit[:, 17] | (points[:, 17] == ord("X")) | (points[:, 17] == ord("x"))
+    return (np.char.str_len(s) == 18) & digit[:, :17].all(axis=1) & last_ok
 
 
 def valid_check_character(ids: np.ndarray) -> np.ndarray:
     """Whether each well-formed ID's last character matches its first 17 digits."""
     ok = well_formed(ids)
-    chars = _chars(ids)
-    first17 = np.where(ok, _slice(chars, 0, 17), "0" * 17)
-    return ok & (check_characters(first17) == chars[:, 17])
+    points = _codepoints(ids, 18)
+    first17 = np.where(ok[:, None], points[:, :17], ord("0")).astype(np.int64) - ord("0")
+    expected = CHECK_CODEPOINTS[(first17 @ WEIGHTS) % 11]
+    last = np.where(points[:, 17] == ord("x"), ord("X"), points[:, 17])
+    return ok & (expected == last)
 
 
 def _slice(chars: np.ndarray, start: int, stop: int) -> np.ndarray:

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from .normalise import halfwidth
+from .normalise import by_unique, halfwidth
 
 #: Kilograms per unit (mainland 斤 = 0.5 kg, 两 = 50 g).
 KG_PER_UNIT = {
@@ -27,6 +27,7 @@ _PACK = re.compile(
 )
 
 
+@by_unique
 def unit_to_kg(units: pd.Series) -> pd.Series:
     """Kilograms per unit for a series of unit names (NaN for non-weight units like 箱).
 
@@ -36,6 +37,7 @@ def unit_to_kg(units: pd.Series) -> pd.Series:
     return halfwidth(units).str.lower().map(KG_PER_UNIT).astype(float)
 
 
+@by_unique
 def pack_weight_kg(texts: pd.Series) -> pd.Series:
     """The pack weight (kg) written in a title or spec; NaN where none is written.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ecpa_pipeline.domain.normalise import (
+    by_unique,
     clean_text,
     match_codes,
     parse_bool,
@@ -211,6 +212,7 @@ def product_aliases(products: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@by_unique
 def match_products(texts: pd.Series, aliases: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """The catalogue product named in each free text (title, spec, production name).
 

@@ -7,6 +7,8 @@ counted but are not revenue (``is_revenue``).
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 import numpy as np
 import pandas as pd
 
@@ -54,7 +56,7 @@ def _pinduoduo(frame: pd.DataFrame) -> pd.DataFrame:
         {
             "order_id": clean_text(frame["order_id"]),
             # One export per shop: the file name is the shop ID.
-            "shop_key": frame[FILE].str.rsplit("/", n=1).str[-1].str.rsplit(".", n=1).str[0],
+            "shop_key": frame[FILE].map({f: PurePosixPath(f).stem for f in frame[FILE].unique()}),
             "title": frame["title"],
             "quantity_kg": weight * packs,
             "amount_yuan": parse_number(frame["paid_amount"])[0],

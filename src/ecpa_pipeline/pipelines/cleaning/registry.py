@@ -7,7 +7,13 @@ import numpy as np
 import pandas as pd
 
 from ecpa_pipeline.domain import resident_id
-from ecpa_pipeline.domain.normalise import clean_text, match_codes, parse_bool, parse_number
+from ecpa_pipeline.domain.normalise import (
+    by_unique,
+    clean_text,
+    match_codes,
+    parse_bool,
+    parse_number,
+)
 
 from .ledger import FILE, ROW, accounting, flag, quarantine, read_source, split_duplicates
 
@@ -48,6 +54,7 @@ def _codes(values: pd.Series, code_list: list[str], variants: dict) -> tuple[pd.
     return match_codes(values, code_list, variants)
 
 
+@by_unique
 def _health(values: pd.Series, code_list: list[str], variants: dict) -> tuple[pd.Series, pd.Series]:
     """健康状况 may combine conditions (``患有大病,残疾``): each part is matched, then joined."""
     parts = clean_text(values).str.split(r"[,，、;；]").explode()

@@ -84,12 +84,15 @@ def finalise(frame: pd.DataFrame, source: str, file: str) -> tuple[pd.DataFrame,
         The export without the mark column, and one truth row per (row, defect):
         source, file, row (spreadsheet line number), defect, expected_outcome.
     """
-    marks = frame[MARK].to_numpy()
-    rows = np.flatnonzero(marks != "")
-    records = [
-        (source, file, int(r) + 2, code, EXPECTED_OUTCOME[code])
-        for r in rows
-        for code in marks[r].rstrip(";").split(";")
-    ]
-    truth = pd.DataFrame(records, columns=["source", "file", "row", "defect", "expected_outcome"])
+    marks = pd.Series(frame[MARK].to_numpy(), index=np.arange(2, len(frame) + 2))
+    codes = marks[marks != ""].str.rstrip(";").str.split(";").explode()
+    truth = pd.DataFrame(
+        {
+            "source": source,
+            "file": file,
+            "row": codes.index.to_numpy(dtype=np.int64),
+            "defect": codes.to_numpy(dtype=str),
+            "expected_outcome": codes.map(EXPECTED_OUTCOME).to_numpy(dtype=str),
+        }
+    )
     return frame.drop(columns=MARK), truth

@@ -773,8 +773,10 @@ def pinduoduo_files(
     frame.loc[missing, "paid_amount"] = ""
     mark(frame, missing, "orders_missing_amount")
     frame = frame.rename(columns=contract["orders_pinduoduo"])
-    shop = orders["shop_id"].to_numpy()
-    return {s: frame[shop == s].reset_index(drop=True) for s in np.unique(shop)}
+    return {
+        shop: part.reset_index(drop=True)
+        for shop, part in frame.groupby(orders["shop_id"].to_numpy(), sort=True)
+    }
 
 
 def platform832_files(
