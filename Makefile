@@ -34,12 +34,20 @@ SCALE ?= county
 simulate: install
 	$(BIN)/kedro run --pipelines=simulation --params "data_dir=$(DATA_DIR),simulation.scale=$(SCALE)"
 
-run: install
+# A random local key for household pseudonyms, created once (conf/local is git-ignored).
+conf/local/credentials.yml:
+	@mkdir -p conf/local
+	@$(BIN)/python -c "import secrets; print('pseudonym_secret:\n  key: ' + secrets.token_hex(32))" > $@
+	@chmod 600 $@
+	@echo "created $@ with a random pseudonym key: keep it to join outputs back to households"
+
+run: install conf/local/credentials.yml
 	@if [ -z "$$(find $(DATA_DIR)/01_raw -mindepth 1 ! -name .gitkeep -print -quit 2>/dev/null)" ]; then \
 		echo "$(DATA_DIR)/01_raw is empty: simulating the $(SCALE) world"; \
 		$(BIN)/kedro run --pipelines=simulation --params "data_dir=$(DATA_DIR),simulation.scale=$(SCALE)"; \
 	fi
 	$(BIN)/kedro run --params "data_dir=$(DATA_DIR)"
+	$(BIN)/kedro run --pipelines=exit_model --params "data_dir=$(DATA_DIR)"
 
 test: install
 	$(BIN)/ruff check src tests benchmarks

@@ -21,6 +21,9 @@ from ecpa_pipeline.pipelines import cleaning, simulation
 from ecpa_pipeline.settings import CONFIG_LOADER_ARGS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: Tests never use (or need) the machine's conf/local/credentials.yml.
+TEST_SECRET = "test-pseudonym-secret"  # noqa: S105 - a test key, not a secret
+TEST_CREDENTIALS = {"pseudonym_secret": {"key": TEST_SECRET}}
 
 
 def load_config(runtime_params: dict | None = None) -> OmegaConfigLoader:
@@ -50,7 +53,7 @@ def run_pipeline(pipeline, runtime_params: dict, param_overrides: dict | None = 
     params = copy.deepcopy(dict(conf["parameters"]))
     for key, values in (param_overrides or {}).items():
         params[key] = {**params[key], **values}
-    catalog = DataCatalog.from_config(conf["catalog"])
+    catalog = DataCatalog.from_config(conf["catalog"], credentials=TEST_CREDENTIALS)
     for key, value in params.items():
         catalog[f"params:{key}"] = value
     SequentialRunner().run(pipeline, catalog)

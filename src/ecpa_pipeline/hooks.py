@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from kedro.framework.hooks import hook_impl
+from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 
 from ecpa_pipeline.datasets import RawFileError
 
@@ -22,3 +23,13 @@ class ClearErrorHooks:
                 error.file,
                 error.problem,
             )
+
+
+class ModelLoggingHooks:
+    """Give the model kedro-mlflow logs an input example (a few rows of the model's input,
+    pseudonymous keys only). Runs before kedro-mlflow's own ``after_pipeline_run``."""
+
+    @hook_impl(tryfirst=True)
+    def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        if isinstance(pipeline, PipelineML) and "input_example" not in pipeline.log_model_kwargs:
+            pipeline.log_model_kwargs["input_example"] = catalog.load(pipeline.input_name).head(5)

@@ -1,17 +1,25 @@
 """Project pipelines.
 
 - ``simulation``: writes a simulated county's raw exports (and ``_truth/``) to ``data/01_raw``.
-  It is never part of ``__default__``: real data teams put their own exports there instead.
-- ``__default__``: every pipeline that processes ``data/01_raw``, in dependency order.
+- ``cleaning``: raw exports → validated primary tables, quarantine, data-quality report.
+- ``features``: primary tables → the exit model's input (household-years, label at t+1).
+- ``exit_model``: trains, calibrates, evaluates and explains the poverty-exit model and logs
+  its inference pipeline to MLflow, registered as ``poverty_exit``. Run it on its own
+  (kedro-mlflow logs a model only for a training pipeline run by itself).
+- ``__default__``: ``cleaning`` + ``features`` (what ``kedro run`` does). ``make run`` then
+  runs ``exit_model``.
 """
 
 from __future__ import annotations
 
-from kedro.framework.project import find_pipelines
-from kedro.pipeline import Pipeline
+from pathlib import Path
 
-#: Pipelines that produce raw data rather than consume it.
-DATA_SOURCES = ("simulation",)
+from kedro.pipeline import Pipeline
+from kedro_mlflow.pipeline import pipeline_ml_factory
+
+from ecpa_pipeline.pipelines import cleaning, exit_model, features, simulation
+
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -20,7 +28,22 @@ def register_pipelines() -> dict[str, Pipeline]:
     Returns:
         A mapping from pipeline names to ``Pipeline`` objects.
     """
-    pipelines = find_pipelines(raise_errors=True)
-    processing = [p for name, p in pipelines.items() if name not in DATA_SOURCES]
-    pipelines["__default__"] = sum(processing, start=Pipeline([]))
+    pipelines = {
+        "simulation": simulation.create_pipeline(),
+        "cleaning": cleaning.create_pipeline(),
+        "features": features.create_pipeline(),
+    }
+    pipelines["exit_model"] = pipeline_ml_factory(
+        training=exit_model.create_pipeline(),
+        inference=exit_model.create_inference_pipeline(),
+        input_name="exit_model_features",
+        log_model_kwargs={
+            "name": "poverty_exit",
+            "registered_model_name": "poverty_exit",
+            # The package travels with the model: it loads where the project is not installed.
+            "code_paths": [str(PACKAGE_DIR)],
+            "signature": "auto",
+        },
+    )
+    pipelines["__default__"] = pipelines["cleaning"] + pipelines["features"]
     return pipelines

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from ecpa_pipeline.hooks import ClearErrorHooks
+from ecpa_pipeline.hooks import ClearErrorHooks, ModelLoggingHooks
 
 # The repository root, used by the ``project_root`` resolver so that paths in configuration
 # (e.g. the sqlite MLflow store) are absolute whatever the current directory is.
@@ -20,7 +20,7 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name, default)
 
 
-HOOKS = (ClearErrorHooks(),)
+HOOKS = (ClearErrorHooks(), ModelLoggingHooks())
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -238,6 +238,7 @@ def build_persons(households: pd.DataFrame, sim: dict) -> pd.DataFrame:
             "health": health,
             "skilled": rng.random(n) < 0.12 + 0.05 * edu_idx,
             "migrant_propensity": rng.beta(2, 2.5, n),
+            "migrant_draw": rng.random(n),
             "migrant_destination": choice_from_shares(rng, MIGRANT_DESTINATIONS, n),
             "dropout_prone": rng.random(n) < 0.04,
             "insured_from": np.where(
@@ -385,7 +386,9 @@ def simulate_household_years(
         ps = person_year_state(persons, year, chronic_ill | illness)
         able = ps["labour_skill"].isin(["普通劳动力", "技能劳动力"]).to_numpy().copy()
         able &= ~(illness[ph] & (persons["member_seq"].to_numpy() <= 1))
-        migrant = able & (rng.random(len(ph)) < persons["migrant_propensity"].to_numpy() * 0.9)
+        # Who works away is persistent from year to year, with some churn.
+        churn = 0.7 * persons["migrant_draw"].to_numpy() + 0.3 * rng.random(len(ph))
+        migrant = able & (churn < persons["migrant_propensity"].to_numpy() * 0.9)
         months = np.where(migrant, rng.integers(3, 13, len(ph)), 0)
         wage_rate = (
             pd.Series(inc["migrant_monthly_wage"])
@@ -482,7 +485,13 @@ def simulate_household_years(
         # Social assistance (兜底) tops up a growing share of the remaining poor to the line,
         # all of them in the final year.
         poor_at_start = present & ~exited & ~new_now & ~removed_now
-        covered = poor_at_start & (rng.random(n) < inc["safety_net_coverage"][year])
+        # Under quota pressure, support reaches first those closest to the line (cheapest to
+        # lift) and those who cannot work their way out (低保/特困, no able labour).
+        gap = np.clip(1 - net / size / line, 0, 1)
+        priority = 2.0 * np.exp(-3 * gap) * np.where(safety_net | (n_able == 0), 1.3, 1.0)
+        coverage = inc["safety_net_coverage"][year]
+        reach = 1.0 if coverage >= 1 else np.clip(coverage * priority, 0, 1)
+        covered = poor_at_start & (rng.random(n) < reach)
         shortfall = np.where(covered, np.clip(line * 1.05 * size - net, 0, None), 0.0)
         transfer = transfer + shortfall
         net = net + shortfall

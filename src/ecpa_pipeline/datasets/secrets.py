@@ -1,0 +1,36 @@
+"""A secret from ``conf/local/credentials.yml``, given to nodes as a dataset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kedro.io import AbstractDataset, DatasetError
+
+
+class SecretDataset(AbstractDataset[None, str]):
+    """Loads one secret string from Kedro credentials (never logged, never saved).
+
+    Example catalog entry::
+
+        pseudonym_secret:
+          type: ecpa_pipeline.datasets.SecretDataset
+          credentials: pseudonym_secret     # credentials.yml: pseudonym_secret: {key: ...}
+    """
+
+    def __init__(self, credentials: dict[str, Any] | None = None, metadata: dict | None = None):
+        self._secret = (credentials or {}).get("key")
+        self.metadata = metadata
+
+    def load(self) -> str:
+        if not self._secret:
+            raise DatasetError(
+                "No pseudonym secret: add `pseudonym_secret: {key: <random text>}` to "
+                "conf/local/credentials.yml (`make run` creates one if none exists)."
+            )
+        return str(self._secret)
+
+    def save(self, data: Any) -> None:
+        raise DatasetError("SecretDataset is read-only")
+
+    def _describe(self) -> dict[str, Any]:
+        return {"secret": "***"}

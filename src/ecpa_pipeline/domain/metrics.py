@@ -1,0 +1,74 @@
+"""Binary-outcome metrics: one implementation, used by every model, baseline and slice.
+
+Conventions (domain-facts.md): at a budget of k households selected (the k highest scores),
+inclusion error = selected who did not exit / selected (1 − precision), exclusion error =
+exiters not selected / all exiters (1 − recall). The wrongful-exit rate at an operating
+threshold is households put forward for exit (score ≥ threshold) that did not exit / all
+put forward — the model's analogue of 错退率.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
+
+
+def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """Mean |observed − predicted| over equal-width probability bins, weighted by bin size.
+
+    >>> round(expected_calibration_error(np.array([0, 1, 1, 0]), np.array([0.1, 0.9, 0.8, 0.3])), 3)
+    0.175
+    """
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    total = 0.0
+    for b in np.unique(which):
+        in_bin = which == b
+        total += in_bin.sum() * abs(y[in_bin].mean() - p[in_bin].mean())
+    return float(total / len(y))
+
+
+def budget_metrics(y: np.ndarray, p: np.ndarray, k: int) -> dict[str, float]:
+    """Precision, recall, inclusion and exclusion errors when the k highest scores are selected."""
+    order = np.argsort(-p, kind="stable")
+    selected = np.zeros(len(y), dtype=bool)
+    selected[order[:k]] = True
+    true_pos = int((selected & (y == 1)).sum())
+    positives = int((y == 1).sum())
+    precision = true_pos / k if k else float("nan")
+    recall = true_pos / positives if positives else float("nan")
+    return {
+        "precision_at_k": precision,
+        "recall_at_k": recall,
+        "inclusion_error": 1 - precision,
+        "exclusion_error": 1 - recall,
+        "k": float(k),
+        "positives": float(positives),
+    }
+
+
+def binary_metrics(
+    y: np.ndarray, p: np.ndarray, k: int | None = None, threshold: float = 0.5
+) -> dict[str, float]:
+    """ROC AUC, PR AUC, Brier, log loss, ECE, budget metrics at k (default: the observed
+    number of exits) and the wrongful-exit rate at ``threshold``."""
+    y = np.asarray(y, dtype=int)
+    p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    both = len(np.unique(y)) == 2
+    k = int(y.sum()) if k is None else k
+    put_forward = p >= threshold
+    return {
+        "n": float(len(y)),
+        "exit_rate": float(y.mean()),
+        "mean_prediction": float(p.mean()),
+        "roc_auc": float(roc_auc_score(y, p)) if both else float("nan"),
+        "pr_auc": float(average_precision_score(y, p)) if both else float("nan"),
+        "brier": float(brier_score_loss(y, p)),
+        "log_loss": float(log_loss(y, p, labels=[0, 1])),
+        "ece": expected_calibration_error(y, p),
+        **budget_metrics(y, p, k),
+        "put_forward": float(put_forward.sum()),
+        "wrongful_exit_rate": float((put_forward & (y == 0)).sum() / put_forward.sum())
+        if put_forward.any()
+        else float("nan"),
+    }

@@ -1,0 +1,299 @@
+"""Nodes of the ``exit_model`` pipeline. Data-agnostic: the id, label, time, feature,
+categorical, group and audit-group columns all come from ``params:exit_model``, so the same
+nodes serve another household survey by catalog and parameters alone."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from ecpa_pipeline.domain.metrics import binary_metrics
+from ecpa_pipeline.domain.pseudonym import pseudonymise
+
+from .model import (
+    FeatureEncoder,
+    contributions,
+    fit_calibrator,
+    predict,
+    raw_probability,
+    train_booster,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def split_transitions(model_input: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, ...]:
+    """Temporal split of the labelled rows: train on earlier transitions, validate on the
+    next, test on the last. ``split.validation``/``split.test`` name the periods, or ``auto``
+    takes the last two labelled periods.
+
+    Returns:
+        train, validation, test, and the test rows' id + features (the model's input).
+    """
+    time, label = params["time_column"], params["label"]
+    labelled = model_input[model_input[label].notna()]
+    periods = sorted(labelled[time].unique())
+    split = params["split"]
+    if split.get("test", "auto") == "auto":
+        if len(periods) < 3:
+            raise ValueError(
+                f"need at least 3 labelled periods for a temporal split, found {periods}"
+            )
+        validation, test = periods[-2], periods[-1]
+    else:
+        validation, test = split["validation"], split["test"]
+    train = labelled[labelled[time] < validation]
+    valid = labelled[labelled[time] == validation]
+    test_rows = labelled[labelled[time] == test]
+    logger.info(
+        "Temporal split: train %s (%d rows), validation %s (%d), test %s (%d)",
+        sorted(train[time].unique()),
+        len(train),
+        validation,
+        len(valid),
+        test,
+        len(test_rows),
+    )
+    offset = [params["offset_column"]] if params.get("offset_column") else []
+    features = test_rows[[params["id_column"], *params["features"], *offset]].reset_index(drop=True)
+    # Numbers travel as floats: an integer column in the logged signature would reject a
+    # missing value at scoring time.
+    numeric = [c for c in features.columns[1:] if c not in params["categorical"]]
+    features[numeric] = features[numeric].astype(float)
+    return (
+        train.reset_index(drop=True),
+        valid.reset_index(drop=True),
+        test_rows.reset_index(drop=True),
+        features,
+    )
+
+
+def fit_encoder(train: pd.DataFrame, params: dict) -> FeatureEncoder:
+    """Fix feature columns and category levels on the training rows."""
+    return FeatureEncoder.fit(
+        train, params["features"], params["categorical"], params.get("offset_column")
+    )
+
+
+def fit_booster(
+    encoder: FeatureEncoder, train: pd.DataFrame, validation: pd.DataFrame, params: dict
+):
+    """LightGBM with early stopping on the validation transitions.
+
+    Returns:
+        the booster, and its learning curve as MLflow metric history.
+    """
+    label = params["label"]
+    booster, history = train_booster(
+        encoder,
+        train,
+        train[label].to_numpy(int),
+        validation,
+        validation[label].to_numpy(int),
+        params["lightgbm"],
+        params["seed"],
+    )
+    logger.info("LightGBM stopped at iteration %d", booster.best_iteration)
+    curve = {
+        f"learning_curve.{name}_logloss": [
+            {"value": float(v), "step": i} for i, v in enumerate(values)
+        ]
+        for name, values in history.items()
+    }
+    return booster, curve
+
+
+def fit_exit_calibrator(encoder: FeatureEncoder, booster, validation: pd.DataFrame, params: dict):
+    """Isotonic calibration on the held-out validation transitions."""
+    raw = raw_probability(encoder, booster, validation)
+    return fit_calibrator(raw, validation[params["label"]].to_numpy(int))
+
+
+def score_exit(
+    encoder: FeatureEncoder, booster, calibrator, features: pd.DataFrame, params: dict
+) -> pd.DataFrame:
+    """Exit likelihood of each household (the logged model's whole inference path)."""
+    raw, calibrated = predict(encoder, booster, calibrator, features)
+    return pd.DataFrame(
+        {
+            params["id_column"]: features[params["id_column"]].to_numpy(),
+            "exit_probability": calibrated,
+            "raw_score": raw,
+        }
+    )
+
+
+def _baselines(
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    test: pd.DataFrame,
+    poverty_line: dict,
+    params: dict,
+) -> dict[str, np.ndarray]:
+    """Scores of the baselines on the test rows, each fitted on earlier transitions only."""
+    label, time = params["label"], params["time_column"]
+    base = params["baselines"]
+    scores = {}
+    group = base.get("hazard_group")
+    if group:
+        # Base hazard: the most recent observed exit rate of the household's group.
+        rates = validation.groupby(group)[label].mean()
+        scores["base_hazard"] = (
+            test[group].map(rates).fillna(validation[label].mean()).to_numpy(float)
+        )
+    rule = base.get("official_rule")
+    if rule:
+        # Official rule: income at t above next year's line and the guarantees met.
+        line_next = (test[time] + 1).map({int(k): v for k, v in poverty_line.items()})
+        meets = (test[rule["income_column"]] >= line_next) & (test[rule["guarantees_column"]] == 1)
+        valid_line = (validation[time] + 1).map({int(k): v for k, v in poverty_line.items()})
+        valid_meets = (validation[rule["income_column"]] >= valid_line) & (
+            validation[rule["guarantees_column"]] == 1
+        )
+        rate = validation.groupby(valid_meets.to_numpy())[label].mean()
+        scores["official_rule"] = meets.map(lambda m: rate.get(m, float(m))).to_numpy(float)
+    pmt = base.get("pmt_features")
+    if pmt:
+        # Proxy-means test: a logistic regression on a few asset and composition proxies.
+        fill = train[pmt].median()
+        scaler = StandardScaler().fit(train[pmt].fillna(fill))
+        model = LogisticRegression(max_iter=2000).fit(
+            scaler.transform(train[pmt].fillna(fill)), train[label].astype(int)
+        )
+        scores["pmt_logit"] = model.predict_proba(scaler.transform(test[pmt].fillna(fill)))[:, 1]
+    return scores
+
+
+def _oracle(test: pd.DataFrame, truth: dict, secret: str, params: dict) -> np.ndarray | None:
+    """The simulation's true exit probabilities for the test transitions (None with real data)."""
+    name = "_truth/household_years.parquet"
+    if name not in truth:
+        return None
+    t = truth[name]()
+    t = t[t["exit_prob"].notna()]
+    keys = pseudonymise(t["household_code"], secret)
+    lookup = pd.Series(
+        t["exit_prob"].to_numpy(),
+        index=pd.MultiIndex.from_arrays([keys.to_numpy(), t["year"].to_numpy() - 1]),
+    )
+    index = pd.MultiIndex.from_arrays(
+        [test[params["id_column"]].to_numpy(), test[params["time_column"]].to_numpy()]
+    )
+    return lookup.reindex(index).to_numpy(float)
+
+
+def evaluate_exit_model(
+    scores: pd.DataFrame,
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    test: pd.DataFrame,
+    truth: dict,
+    secret: str,
+    poverty_line: dict,
+    params: dict,
+) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Model, baselines and (with ``_truth``) the oracle on the same test transitions.
+
+    Returns:
+        MLflow metrics, the metrics table (one row per scorer, budget k and its denominators
+        stated), and the test predictions of every scorer (for plots).
+    """
+    y = test[params["label"]].to_numpy(int)
+    k = int(y.sum())  # budget: the observed number of exits
+    threshold = params["operating_threshold"]
+    predictions = {"model": scores["exit_probability"].to_numpy(float)}
+    predictions |= _baselines(train, validation, test, poverty_line, params)
+    oracle = _oracle(test, truth, secret, params)
+    if oracle is not None and np.isfinite(oracle).all():
+        predictions["oracle"] = oracle
+    rows = [
+        {"scorer": name, **binary_metrics(y, p, k, threshold)} for name, p in predictions.items()
+    ]
+    table = pd.DataFrame(rows)
+    table["budget_k_denominator"] = (
+        "k = observed exits in the test period; inclusion error / k; exclusion error / all exits"
+    )
+    metrics = {
+        f"test.{r['scorer']}.{m}": {"value": float(r[m]), "step": 0}
+        for r in rows
+        for m in (
+            "roc_auc",
+            "pr_auc",
+            "brier",
+            "log_loss",
+            "ece",
+            "precision_at_k",
+            "recall_at_k",
+            "inclusion_error",
+            "exclusion_error",
+            "wrongful_exit_rate",
+        )
+        if np.isfinite(r[m])
+    }
+    logger.info(
+        "Test metrics:\n%s",
+        table[["scorer", "roc_auc", "pr_auc", "brier", "ece", "exclusion_error"]]
+        .round(3)
+        .to_string(index=False),
+    )
+    curves = pd.DataFrame({"label": y, **predictions})
+    return metrics, table, curves
+
+
+def fairness_table(scores: pd.DataFrame, test: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """The test metrics and calibration within each audit group (e.g. minority head, female
+    head, disability, region, remoteness). The budget is the observed exits overall, applied
+    as the score threshold it implies."""
+    y = test[params["label"]].to_numpy(int)
+    p = scores["exit_probability"].to_numpy(float)
+    k = int(y.sum())
+    cut = np.sort(p)[::-1][k - 1] if k else 1.0
+    rows = []
+    for column in params["audit_groups"]:
+        for value, idx in test.groupby(column).indices.items():
+            yy, pp = y[idx], p[idx]
+            m = binary_metrics(yy, pp, int((pp >= cut).sum()), params["operating_threshold"])
+            rows.append(
+                {
+                    "group": column,
+                    "value": str(value),
+                    **m,
+                    "calibration_gap": m["mean_prediction"] - m["exit_rate"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def explain_exit(
+    encoder: FeatureEncoder, booster, features: pd.DataFrame, params: dict
+) -> pd.DataFrame:
+    """Each household's three strongest reasons, in readable words, with their signed
+    contribution to the log-odds of exit (positive: towards exit)."""
+    contrib = contributions(encoder, booster, features)
+    names = params["factor_names"]
+    order = np.argsort(-np.abs(contrib.to_numpy()), axis=1)[:, :3]
+    columns = np.array(contrib.columns)
+    out = pd.DataFrame({params["id_column"]: features[params["id_column"]].to_numpy()})
+    for i in range(3):
+        factor = columns[order[:, i]]
+        value = contrib.to_numpy()[np.arange(len(contrib)), order[:, i]]
+        out[f"factor_{i + 1}"] = factor
+        for language in ("zh", "en"):
+            readable = {f: names.get(f, {}).get(language, f) for f in encoder.features}
+            out[f"factor_{i + 1}_{language}"] = pd.Series(factor).map(readable).to_numpy()
+        out[f"factor_{i + 1}_contribution"] = value.round(4)
+    return out
+
+
+def feature_importance(encoder: FeatureEncoder, booster) -> pd.DataFrame:
+    """Total gain of each feature."""
+    gain = booster.feature_importance(importance_type="gain", iteration=booster.best_iteration)
+    return (
+        pd.DataFrame({"feature": encoder.features, "gain": gain})
+        .sort_values("gain", ascending=False)
+        .reset_index(drop=True)
+    )
