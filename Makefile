@@ -25,7 +25,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode -q --no-deps -e .
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed conf/local/credentials.yml
 
 # Where the data layers live, and the world simulated when the raw folder is empty.
 DATA_DIR ?= data
@@ -41,7 +41,7 @@ conf/local/credentials.yml:
 	@chmod 600 $@
 	@echo "created $@ with a random pseudonym key: keep it to join outputs back to households"
 
-run: install conf/local/credentials.yml
+run: install
 	@if [ -z "$$(find $(DATA_DIR)/01_raw -mindepth 1 ! -name .gitkeep -print -quit 2>/dev/null)" ]; then \
 		echo "$(DATA_DIR)/01_raw is empty: simulating the $(SCALE) world"; \
 		$(BIN)/kedro run --pipelines=simulation --params "data_dir=$(DATA_DIR),simulation.scale=$(SCALE)"; \

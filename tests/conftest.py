@@ -17,7 +17,7 @@ from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
 
-from ecpa_pipeline.pipelines import cleaning, simulation
+from ecpa_pipeline.pipelines import cleaning, features, simulation
 from ecpa_pipeline.settings import CONFIG_LOADER_ARGS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -94,3 +94,14 @@ def county_cleaned(county_world) -> Path:
     """The default county, simulated and cleaned once per session; returns the data folder."""
     clean_world(county_world.parent)
     return county_world.parent
+
+
+@pytest.fixture(scope="session")
+def tiny_modelled(tmp_path_factory) -> Path:
+    """A tiny world simulated, cleaned and turned into the exit model's input; returns the
+    data folder (its own copy: tests may run MLflow training on it)."""
+    data = tmp_path_factory.mktemp("tiny_modelled")
+    simulate_world(data / "01_raw", "tiny")
+    clean_world(data)
+    run_pipeline(features.create_pipeline(), {"data_dir": str(data)})
+    return data

@@ -40,6 +40,9 @@ def test_make_run_simulates_an_empty_raw_folder_then_runs_the_default_pipeline(t
     households = pd.read_parquet(data / "03_primary" / "households.parquet")
     assert len(households) > 1000
     assert (data / "08_reporting" / "data_quality_report.md").is_file()
+    # ... and trains the exit model, registered in the (temporary) MLflow store.
+    assert "Created version '1' of model 'poverty_exit'" in output
+    assert (data / "08_reporting" / "exit_model" / "model_card.md").is_file()
 
     # A second run keeps the raw files: real exports are never overwritten by the simulator.
     stamp = (data / "01_raw" / "villages.csv").stat().st_mtime_ns

@@ -22,8 +22,8 @@ LENGTH = 20
 def pseudonymise(codes: pd.Series, secret: str) -> pd.Series:
     """HMAC-SHA256 pseudonyms (``h_`` + 20 hex characters) of the codes; NA stays NA.
 
-    >>> pseudonymise(pd.Series(["5201221012010001"]), "s3cret").tolist()
-    ['h_f54452c657d183a308fe']
+    >>> pseudonymise(pd.Series(["HH-EXAMPLE-1"]), "s3cret").tolist()
+    ['h_55d235d8f139ad38285b']
     """
     if not secret:
         raise ValueError(

@@ -56,7 +56,8 @@ class FeatureEncoder:
         for c in self.features:
             if c in self.categorical:
                 values = frame[c].astype("str").where(frame[c].notna())
-                columns[c] = pd.Categorical(values, categories=self.levels[c])
+                known = values.where(values.isin(self.levels[c]))
+                columns[c] = pd.Categorical(known, categories=self.levels[c])
             else:
                 columns[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
         return pd.DataFrame(columns, index=frame.index)

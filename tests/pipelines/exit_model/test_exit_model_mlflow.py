@@ -1,0 +1,198 @@
+"""Training through ``kedro run --pipelines=exit_model`` on a tiny world, into a temporary
+MLflow store: what an auditor finds there, and that the registered model reproduces the
+pipeline's scores in a fresh process."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import nbformat
+import pandas as pd
+import pytest
+from nbclient import NotebookClient
+
+from tests.conftest import PROJECT_ROOT, TEST_SECRET
+
+pytestmark = pytest.mark.slow
+
+
+def _kedro_env(store: Path) -> dict:
+    return {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db",
+        "ECPA_MLFLOW_ARTIFACTS": str(store / "mlruns"),
+        "KEDRO_LOGGING_CONFIG": str(PROJECT_ROOT / "conf" / "logging.yml"),
+    }
+
+
+TEST_ENV = "pytest_exit_model"
+
+
+@pytest.fixture(scope="module")
+def kedro_env():
+    """A temporary Kedro environment holding the test pseudonym key (no conf/local needed)."""
+    folder = PROJECT_ROOT / "conf" / TEST_ENV
+    folder.mkdir(exist_ok=True)
+    (folder / "credentials.yml").write_text(
+        f"pseudonym_secret:\n  key: {TEST_SECRET}\n", encoding="utf-8"
+    )
+    yield TEST_ENV
+    (folder / "credentials.yml").unlink()
+    folder.rmdir()
+
+
+def _train(data: Path, store: Path) -> None:
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "kedro"),
+            "run",
+            "--pipelines=exit_model",
+            f"--env={TEST_ENV}",
+            "--params",
+            f"data_dir={data}",
+        ],
+        cwd=PROJECT_ROOT,
+        env=_kedro_env(store),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+@pytest.fixture(scope="module")
+def store(tiny_modelled, tmp_path_factory, kedro_env):
+    store = tmp_path_factory.mktemp("mlflow")
+    _train(tiny_modelled, store)
+    first = pd.read_parquet(tiny_modelled / "07_model_output" / "exit_test_scores.parquet")
+    _train(tiny_modelled, store)
+    return {"path": store, "data": tiny_modelled, "first_scores": first}
+
+
+@pytest.fixture(scope="module")
+def client(store):
+    mlflow.set_tracking_uri(f"sqlite:///{store['path']}/mlflow.db")
+    return mlflow.MlflowClient()
+
+
+@pytest.fixture(scope="module")
+def runs(client):
+    experiment = client.get_experiment_by_name("ecpa_pipeline")
+    return client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
+
+
+def test_each_training_is_one_run_with_params_metrics_tags_and_artifacts(client, runs):
+    assert len(runs) == 2
+    run = runs[-1]
+    assert run.data.params["exit_model.label"] == "exit_next_year"
+    assert run.data.params["exit_model.lightgbm.num_leaves"] == "15"
+    for metric in (
+        "test.model.roc_auc",
+        "test.model.ece",
+        "test.model.exclusion_error",
+        "test.oracle.roc_auc",
+        "test.base_hazard.roc_auc",
+        "test.official_rule.roc_auc",
+        "test.pmt_logit.roc_auc",
+    ):
+        assert f"exit_metrics.{metric}" in run.data.metrics, metric
+    tags = run.data.tags
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", tags["git_commit"])
+    assert tags["package_version"] and tags["seed"] == "20141017"
+    assert re.fullmatch(r"[0-9a-f]{16}", tags["digest.exit_model_input"])
+    assert tags["run_id"]  # the Kedro session id
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {
+        "metrics.csv",
+        "fairness.csv",
+        "importance.csv",
+        "exit_explanations.csv",
+        "calibration.png",
+        "roc.png",
+        "importance.png",
+        "model_card.md",
+    } <= artifacts
+
+
+def test_the_model_is_registered_with_a_new_version_per_training(client, runs):
+    versions = client.search_model_versions("name='poverty_exit'")
+    assert sorted(int(v.version) for v in versions) == [1, 2]
+    assert {v.run_id for v in versions} == {r.info.run_id for r in runs}
+
+
+def test_two_trainings_on_the_same_data_give_identical_scores(store):
+    second = pd.read_parquet(store["data"] / "07_model_output" / "exit_test_scores.parquet")
+    pd.testing.assert_frame_equal(store["first_scores"], second)
+
+
+def test_the_registered_model_reproduces_the_scores_in_a_fresh_process(store, tmp_path):
+    features = store["data"] / "05_model_input" / "exit_model_features.parquet"
+    out = tmp_path / "scores.parquet"
+    script = (
+        "import mlflow, pandas as pd, sys\n"
+        f"mlflow.set_tracking_uri('sqlite:///{store['path']}/mlflow.db')\n"
+        "model = mlflow.pyfunc.load_model('models:/poverty_exit/2')\n"
+        f"scores = model.predict(pd.read_parquet('{features}'))\n"
+        f"scores.to_parquet('{out}')\n"
+    )
+    # A clean interpreter outside the project: the package travels inside the model.
+    env = {k: v for k, v in _kedro_env(store["path"]).items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    reloaded = pd.read_parquet(out)
+    expected = pd.read_parquet(store["data"] / "07_model_output" / "exit_test_scores.parquet")
+    pd.testing.assert_frame_equal(reloaded.reset_index(drop=True), expected)
+
+
+def test_no_personal_data_anywhere_in_the_mlflow_store(store):
+    persons = pd.read_parquet(store["data"] / "03_primary" / "persons.parquet")
+    households = pd.read_parquet(store["data"] / "03_primary" / "households.parquet")
+    needles = (
+        set(persons["id_number"].dropna())
+        | set(persons["phone"].dropna())
+        | set(households["household_code"])
+    )
+    names = {n for n in persons["name"].dropna() if len(n) >= 3}
+    files = [p for p in store["path"].rglob("*") if p.is_file()]
+    assert any(p.name == "mlflow.db" for p in files) and len(files) > 10
+    for path in files:
+        text = path.read_bytes().decode("utf-8", errors="ignore")
+        leaked = [n for n in needles if n in text] + [n for n in names if n in text]
+        assert not leaked, (path, leaked[:3])
+
+
+def test_review_notebook_runs_headless(store, runs, kedro_env):
+    notebook = nbformat.read(PROJECT_ROOT / "notebooks" / "review_exit_model.ipynb", as_version=4)
+    env = _kedro_env(store["path"]) | {
+        "ECPA_DATA_DIR": str(store["data"]),
+        "ECPA_PROJECT": str(PROJECT_ROOT),
+        "KEDRO_ENV": kedro_env,
+    }
+    NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(PROJECT_ROOT / "notebooks")}},
+    ).execute(env=env)
+    outputs = "".join(
+        str(o)
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for o in cell.get("outputs", [])
+    )
+    assert runs[-1].info.run_id in outputs  # the summary names the latest run
+    assert "roc_auc" in outputs

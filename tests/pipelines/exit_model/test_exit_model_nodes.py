@@ -1,0 +1,143 @@
+"""The modelling nodes are data-agnostic: a household survey of another shape, named only in
+parameters, goes through training, evaluation, fairness and explanations unchanged."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecpa_pipeline.pipelines.exit_model import nodes, report
+from ecpa_pipeline.pipelines.exit_model.model import FeatureEncoder
+
+PARAMS = {
+    "id_column": "hh_id",
+    "label": "left_poverty",
+    "time_column": "wave",
+    "seed": 7,
+    "offset_column": None,
+    "split": {"validation": "auto", "test": "auto"},
+    "features": ["land", "kids", "wage", "province_name"],
+    "categorical": ["province_name"],
+    "audit_groups": ["sex_of_head"],
+    "lightgbm": {
+        "learning_rate": 0.05,
+        "num_leaves": 7,
+        "min_data_in_leaf": 20,
+        "num_boost_round": 300,
+        "early_stopping_rounds": 30,
+    },
+    "operating_threshold": 0.5,
+    "baselines": {"hazard_group": "province_name", "pmt_features": ["land", "kids"]},
+    "factor_names": {"wage": {"zh": "工资", "en": "wages"}},
+}
+
+
+@pytest.fixture(scope="module")
+def survey() -> pd.DataFrame:
+    """Four waves of a made-up panel: leaving poverty depends on land, wages and children."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    frame = pd.DataFrame(
+        {
+            "hh_id": [f"P{i:05d}" for i in range(n)],
+            "wave": rng.integers(1, 5, n),
+            "land": rng.gamma(2, 1.5, n),
+            "kids": rng.integers(0, 5, n),
+            "wage": rng.lognormal(8, 0.6, n),
+            "province_name": rng.choice(["A", "B", "C"], n),
+            "sex_of_head": rng.choice(["f", "m"], n),
+        }
+    )
+    logit = (
+        -3
+        + 0.4 * frame["land"]
+        - 0.5 * frame["kids"]
+        + 0.0004 * frame["wage"]
+        + rng.normal(0, 1, n)
+    )
+    frame["left_poverty"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(float)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def trained(survey):
+    train, valid, test, features = nodes.split_transitions(survey, PARAMS)
+    encoder = nodes.fit_encoder(train, PARAMS)
+    booster, curve = nodes.fit_booster(encoder, train, valid, PARAMS)
+    calibrator = nodes.fit_exit_calibrator(encoder, booster, valid, PARAMS)
+    scores = nodes.score_exit(encoder, booster, calibrator, features, PARAMS)
+    return locals()
+
+
+def test_split_is_temporal(trained):
+    assert set(trained["train"]["wave"]) == {1, 2}
+    assert set(trained["valid"]["wave"]) == {3} and set(trained["test"]["wave"]) == {4}
+    assert list(trained["features"].columns) == ["hh_id", *PARAMS["features"]]
+
+
+def test_another_survey_trains_and_evaluates(trained):
+    metrics, table, _ = nodes.evaluate_exit_model(
+        trained["scores"], trained["train"], trained["valid"], trained["test"], {}, "k", {}, PARAMS
+    )
+    assert list(table["scorer"]) == [
+        "model",
+        "base_hazard",
+        "pmt_logit",
+    ]  # no rule, no truth: no oracle
+    model = table.set_index("scorer").loc["model"]
+    assert 0.65 < model["roc_auc"] < 0.95
+    assert model["k"] == trained["test"]["left_poverty"].sum()
+    assert "test.model.roc_auc" in metrics and metrics["test.model.roc_auc"]["step"] == 0
+    assert trained["curve"]["learning_curve.validation_logloss"][0]["step"] == 0
+    fairness = nodes.fairness_table(trained["scores"], trained["test"], PARAMS)
+    assert set(fairness["value"]) == {"f", "m"}
+    card = report.model_card(
+        table,
+        fairness,
+        nodes.feature_importance(trained["encoder"], trained["booster"]),
+        trained["train"],
+        trained["valid"],
+        trained["test"],
+        PARAMS,
+    )
+    assert f"{model['roc_auc']:.3f}" in card and "left_poverty" in card
+
+
+def test_explanations_name_the_factors(trained):
+    explained = nodes.explain_exit(
+        trained["encoder"], trained["booster"], trained["features"], PARAMS
+    )
+    assert len(explained) == len(trained["features"])
+    assert set(explained["factor_1"]) <= set(PARAMS["features"])
+    wage_rows = explained["factor_1"] == "wage"
+    assert (explained.loc[wage_rows, "factor_1_en"] == "wages").all()
+    other = explained["factor_1"] != "wage"
+    assert (
+        explained.loc[other, "factor_1_en"] == explained.loc[other, "factor_1"]
+    ).all()  # no name: the column
+
+
+def test_training_is_reproducible(survey, trained):
+    again = nodes.score_exit(*_train_once(survey), trained["features"], PARAMS)
+    pd.testing.assert_frame_equal(again, trained["scores"])
+
+
+def _train_once(survey):
+    train, valid, _, _ = nodes.split_transitions(survey, PARAMS)
+    encoder = nodes.fit_encoder(train, PARAMS)
+    booster, _ = nodes.fit_booster(encoder, train, valid, PARAMS)
+    return encoder, booster, nodes.fit_exit_calibrator(encoder, booster, valid, PARAMS)
+
+
+def test_unseen_categories_become_missing_not_new_codes():
+    encoder = FeatureEncoder.fit(pd.DataFrame({"c": ["a", "b"], "x": [1, 2]}), ["c", "x"], ["c"])
+    out = encoder.transform(pd.DataFrame({"c": ["b", "z"], "x": ["3", None]}))
+    assert list(out["c"].cat.categories) == ["a", "b"]
+    assert out["c"].isna().tolist() == [False, True]
+    assert out["x"].tolist()[0] == 3.0 and np.isnan(out["x"].tolist()[1])
+
+
+def test_too_few_periods_is_a_clear_error(survey):
+    with pytest.raises(ValueError, match="at least 3 labelled periods"):
+        nodes.split_transitions(survey[survey["wave"] <= 2], PARAMS)
