@@ -48,6 +48,7 @@ run: install
 	fi
 	$(BIN)/kedro run --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=exit_model --params "data_dir=$(DATA_DIR)"
+	$(BIN)/kedro run --pipelines=product_recommendation --params "data_dir=$(DATA_DIR)"
 
 test: install
 	$(BIN)/ruff check src tests benchmarks

@@ -51,7 +51,9 @@ PHASES = {"floor": io_floor, "cleaning": clean_world}
 def timed_child(phase: str, data_dir: Path) -> dict:
     """Run one phase in a child process; its own clock excludes interpreter start-up."""
     command = [sys.executable, __file__, "--phase", phase, "--data-dir", str(data_dir)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"phase {phase} failed:\n{done.stderr[-3000:]}")
     seconds = json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"seconds": seconds, "peak_mb": round(peak_kb / 1024)}

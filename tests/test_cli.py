@@ -43,6 +43,9 @@ def test_make_run_simulates_an_empty_raw_folder_then_runs_the_default_pipeline(t
     # ... and trains the exit model, registered in the (temporary) MLflow store.
     assert "Created version '1' of model 'poverty_exit'" in output
     assert (data / "08_reporting" / "exit_model" / "model_card.md").is_file()
+    # ... and ranks characteristic products per village (一村一品).
+    assert "Created version '1' of model 'village_products'" in output
+    assert (data / "07_model_output" / "village_product_recommendations.csv").is_file()
 
     # A second run keeps the raw files: real exports are never overwritten by the simulator.
     stamp = (data / "01_raw" / "villages.csv").stat().st_mtime_ns

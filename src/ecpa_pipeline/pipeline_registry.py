@@ -6,8 +6,11 @@
 - ``exit_model``: trains, calibrates, evaluates and explains the poverty-exit model and logs
   its inference pipeline to MLflow, registered as ``poverty_exit``. Run it on its own
   (kedro-mlflow logs a model only for a training pipeline run by itself).
+- ``product_recommendation``: ranks characteristic products per village (一村一品) with
+  LightGBM LambdaRank, logs metrics against baselines, registers the ranker as
+  ``village_products`` and writes per-village recommendations with reasons.
 - ``__default__``: ``cleaning`` + ``features`` (what ``kedro run`` does). ``make run`` then
-  runs ``exit_model``.
+  runs ``exit_model`` and ``product_recommendation``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from pathlib import Path
 from kedro.pipeline import Pipeline
 from kedro_mlflow.pipeline import pipeline_ml_factory
 
-from ecpa_pipeline.pipelines import cleaning, exit_model, features, simulation
+from ecpa_pipeline.pipelines import (
+    cleaning,
+    exit_model,
+    features,
+    product_recommendation,
+    simulation,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -32,6 +41,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "simulation": simulation.create_pipeline(),
         "cleaning": cleaning.create_pipeline(),
         "features": features.create_pipeline(),
+        "product_recommendation": product_recommendation.create_pipeline(),
     }
     pipelines["exit_model"] = pipeline_ml_factory(
         training=exit_model.create_pipeline(),
