@@ -12,6 +12,20 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
+#: The metrics every report and MLflow run shows, in this order.
+REPORTED = (
+    "roc_auc",
+    "pr_auc",
+    "brier",
+    "log_loss",
+    "ece",
+    "precision_at_k",
+    "recall_at_k",
+    "inclusion_error",
+    "exclusion_error",
+    "wrongful_exit_rate",
+)
+
 
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     """Mean |observed − predicted| over equal-width probability bins, weighted by bin size.

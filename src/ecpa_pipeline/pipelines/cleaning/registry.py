@@ -14,22 +14,11 @@ from ecpa_pipeline.domain.normalise import (
     parse_bool,
     parse_number,
 )
+from ecpa_pipeline.domain.registry import HOUSEHOLD_FIELDS
 
 from .ledger import FILE, ROW, accounting, flag, quarantine, read_source, split_duplicates
 
 SOURCE = "registry"
-HOUSEHOLD_FIELDS = [
-    "household_size",
-    "household_status",
-    "exit_year",
-    "household_type",
-    "main_cause",
-    "second_cause",
-    "unsafe_housing",
-    "safe_water",
-    "water_difficulty",
-    "income_per_capita",
-]
 PERSON_CODES = {
     "relation": "relation",
     "sex": "sex",
@@ -204,7 +193,7 @@ def clean_persons(
             ROW: frame[ROW],
         }
     )
-    persons = persons.join(frame[HOUSEHOLD_FIELDS].add_prefix("raw_"))
+    persons = persons.join(frame[list(HOUSEHOLD_FIELDS)].add_prefix("raw_"))
     ledger = pd.concat(ledger, ignore_index=True)
     return (
         persons.reset_index(drop=True),

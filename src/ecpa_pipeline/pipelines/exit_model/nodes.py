@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from ecpa_pipeline.domain.metrics import binary_metrics
+from ecpa_pipeline.domain.metrics import REPORTED, binary_metrics
 from ecpa_pipeline.domain.pseudonym import pseudonymise
 
 from .model import (
@@ -220,18 +220,7 @@ def evaluate_exit_model(
     metrics = {
         f"test.{r['scorer']}.{m}": {"value": float(r[m]), "step": 0}
         for r in rows
-        for m in (
-            "roc_auc",
-            "pr_auc",
-            "brier",
-            "log_loss",
-            "ece",
-            "precision_at_k",
-            "recall_at_k",
-            "inclusion_error",
-            "exclusion_error",
-            "wrongful_exit_rate",
-        )
+        for m in REPORTED
         if np.isfinite(r[m])
     }
     logger.info(

@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.metrics import roc_curve
 
 import ecpa_pipeline
+from ecpa_pipeline.domain.metrics import REPORTED
 
 
 def calibration_plot(curves: pd.DataFrame, bins: int = 10):
@@ -121,20 +122,7 @@ def model_card(
     """The model card (``model_card.md`` filled in): data window, features, metrics against
     baselines, fairness findings, known limitations."""
     time, label = params["time_column"], params["label"]
-    shown = [
-        "scorer",
-        "n",
-        "exit_rate",
-        "roc_auc",
-        "pr_auc",
-        "brier",
-        "ece",
-        "precision_at_k",
-        "recall_at_k",
-        "inclusion_error",
-        "exclusion_error",
-        "wrongful_exit_rate",
-    ]
+    shown = ["scorer", "n", "exit_rate", *REPORTED]
     gaps = fairness.groupby("group").agg(
         auc_gap=("roc_auc", lambda s: s.max() - s.min()),
         calibration_gap=("calibration_gap", lambda s: s.abs().max()),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ecpa_pipeline.domain.registry import ABLE_LABOUR
+
 PAIR = ["village_code", "product_code"]
 
 
@@ -123,7 +125,7 @@ def candidate_pairs(
     grid["neighbour_sales_yuan"] = township - grid["village_sales_yuan"]
     grid = grid.merge(market, on=["product_code", "year"], how="left")
 
-    able = persons["labour_skill"].isin(["普通劳动力", "技能劳动力"])
+    able = persons["labour_skill"].isin(ABLE_LABOUR)
     with_labour = persons[able].groupby(["year", "household_code"]).size().rename("able")
     # Registered households (poor or exited: support continues after exit) that have labour.
     registered = households["household_status"] != "清退户"

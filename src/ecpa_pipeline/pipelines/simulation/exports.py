@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ecpa_pipeline.domain.registry import HOUSEHOLD_FIELDS
 from ecpa_pipeline.domain.resident_id import check_characters
 
 from .defects import MARK, duplicate_rows, fullwidth, mark, pick, with_marks
@@ -126,25 +127,13 @@ def registry_file(
         }
     )
     frame = with_marks(frame)
-    household_fields = [
-        "household_size",
-        "household_status",
-        "exit_year",
-        "household_type",
-        "main_cause",
-        "second_cause",
-        "unsafe_housing",
-        "safe_water",
-        "water_difficulty",
-        "income_per_capita",
-    ]
     # Members either repeat the household fields or leave them blank (per household).
     repeats = pd.Series(rng.random(len(households)) < 0.6).to_numpy()[h]
     blank_members = ~head & ~repeats
     markers = MISSING_MARKERS[rng.integers(0, len(MISSING_MARKERS), n)]
     # 无 reads as "no" in a yes/no column, so exports leave those blank or use another marker.
     boolean_markers = np.where(markers == "无", "", markers)
-    for col in household_fields:
+    for col in HOUSEHOLD_FIELDS:
         is_boolean = col in ("unsafe_housing", "safe_water", "water_difficulty")
         frame.loc[blank_members, col] = (boolean_markers if is_boolean else markers)[blank_members]
 

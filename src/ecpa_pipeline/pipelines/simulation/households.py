@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from ecpa_pipeline.domain.registry import ABLE_LABOUR
+
 from .random import choice_from_shares, stream
 
 RELATIONS_BY_HEAD_AGE = {
@@ -384,7 +386,7 @@ def simulate_household_years(
         loss = np.where(disaster, rng.uniform(*sim["shocks"]["disaster_loss"], n), 0.0)
 
         ps = person_year_state(persons, year, chronic_ill | illness)
-        able = ps["labour_skill"].isin(["普通劳动力", "技能劳动力"]).to_numpy().copy()
+        able = ps["labour_skill"].isin(ABLE_LABOUR).to_numpy().copy()
         able &= ~(illness[ph] & (persons["member_seq"].to_numpy() <= 1))
         # Who works away is persistent from year to year, with some churn.
         churn = 0.7 * persons["migrant_draw"].to_numpy() + 0.3 * rng.random(len(ph))

@@ -1,0 +1,19 @@
+"""Rules of the 建档立卡 registry shared by the simulator and the pipelines."""
+
+#: Household-level fields of the export: authoritative on the head's row, repeated or left
+#: blank on other members' rows.
+HOUSEHOLD_FIELDS = (
+    "household_size",
+    "household_status",
+    "exit_year",
+    "household_type",
+    "main_cause",
+    "second_cause",
+    "unsafe_housing",
+    "safe_water",
+    "water_difficulty",
+    "income_per_capita",
+)
+
+#: 劳动技能 values of members who can work (ordinary or skilled labour).
+ABLE_LABOUR = ("普通劳动力", "技能劳动力")
