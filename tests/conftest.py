@@ -38,7 +38,9 @@ def parameters() -> dict:
     return dict(load_config()["parameters"])
 
 
-def run_pipeline(pipeline, runtime_params: dict, param_overrides: dict | None = None) -> dict:
+def run_pipeline(
+    pipeline, runtime_params: dict, param_overrides: dict | None = None, runner=None
+) -> dict:
     """Run ``pipeline`` in-process on the project's catalog (no hooks, no MLflow).
 
     Args:
@@ -56,7 +58,7 @@ def run_pipeline(pipeline, runtime_params: dict, param_overrides: dict | None = 
     catalog = DataCatalog.from_config(conf["catalog"], credentials=TEST_CREDENTIALS)
     for key, value in params.items():
         catalog[f"params:{key}"] = value
-    SequentialRunner().run(pipeline, catalog)
+    (runner or SequentialRunner()).run(pipeline, catalog)
     return {"params": params, "catalog": catalog}
 
 

@@ -107,15 +107,20 @@ def parse_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     [1234.0, 3000.0, 6.5, 12.5, nan, nan]
     """
     text = clean_text(values)
-    compact = (
-        text.str.replace(r"[,\s]", "", regex=True)
-        .str.replace(r"^(约|大约|¥|￥)+", "", regex=True)
-        .str.replace(r"(元|万元)$", "", regex=True)
-    )
-    parts = compact.str.extract(_NUMBER)
-    low = pd.to_numeric(parts[0], errors="coerce")
-    high = pd.to_numeric(parts[1], errors="coerce")
-    number = low.where(high.isna(), (low + high) / 2).astype(float)
+    # Fast path: most cells are plain numbers; only the rest go through the clean-up.
+    number = pd.to_numeric(text, errors="coerce").astype(float)
+    rest = text.notna() & number.isna()
+    if rest.any():
+        compact = (
+            text[rest]
+            .str.replace(r"[,\s]", "", regex=True)
+            .str.replace(r"^(约|大约|¥|￥)+", "", regex=True)
+            .str.replace(r"(元|万元)$", "", regex=True)
+        )
+        parts = compact.str.extract(_NUMBER)
+        low = pd.to_numeric(parts[0], errors="coerce")
+        high = pd.to_numeric(parts[1], errors="coerce")
+        number[rest] = low.where(high.isna(), (low + high) / 2).astype(float)
     return number, text.notna() & number.isna()
 
 

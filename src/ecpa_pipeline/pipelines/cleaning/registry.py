@@ -251,9 +251,9 @@ def resolve_households(
     auth_of = pd.Series(authority, index=persons.loc[authority].set_index(key).index)
     auth_row = auth_of.reindex(pd.MultiIndex.from_frame(persons.loc[member_rows, key])).to_numpy()
     for column in HOUSEHOLD_FIELDS:
-        mine = values.loc[member_rows, column].to_numpy()
-        theirs = values.loc[auth_row, column].to_numpy()
-        differs = pd.notna(mine) & pd.notna(theirs) & (mine.astype(str) != theirs.astype(str))
+        mine = values.loc[member_rows, column].reset_index(drop=True)
+        theirs = values.loc[auth_row, column].reset_index(drop=True)
+        differs = (mine.notna() & theirs.notna() & mine.ne(theirs).fillna(False)).to_numpy(bool)
         disagree.loc[member_rows[differs]] = True
         which.loc[member_rows[differs]] = which.loc[member_rows[differs]] + column + " "
     ledger.append(flag(persons, disagree, SOURCE, "member_disagrees", which.str.strip()))
