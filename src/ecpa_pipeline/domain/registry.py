@@ -17,3 +17,16 @@ HOUSEHOLD_FIELDS = (
 
 #: 劳动技能 values of members who can work (ordinary or skilled labour).
 ABLE_LABOUR = ("普通劳动力", "技能劳动力")
+
+#: Village survey conditions that describe a village's access and e-commerce readiness.
+VILLAGE_CONDITIONS = (
+    "terrain",
+    "elevation_m",
+    "county_distance_km",
+    "paved_road",
+    "broadband",
+    "express_point",
+    "ecommerce_station",
+    "cold_chain",
+    "poor_village",
+)

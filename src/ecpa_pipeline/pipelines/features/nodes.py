@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ecpa_pipeline.domain.pseudonym import pseudonymise
+from ecpa_pipeline.domain.registry import VILLAGE_CONDITIONS
 
 KEY = ["year", "household_code"]
 
@@ -72,23 +73,7 @@ def village_context(
     """Village conditions per village-year: survey facts, poverty incidence among the
     village's households, online sales (revenue lines only) and their growth."""
     years = sorted(households["year"].unique())
-    base = villages[
-        [
-            "village_code",
-            "county_code",
-            "region",
-            "terrain",
-            "elevation_m",
-            "county_distance_km",
-            "paved_road",
-            "broadband",
-            "express_point",
-            "ecommerce_station",
-            "cold_chain",
-            "poor_village",
-            "households",
-        ]
-    ]
+    base = villages[["village_code", "county_code", "region", *VILLAGE_CONDITIONS, "households"]]
     grid = base.merge(pd.DataFrame({"year": years}), how="cross")
     poor = (
         households[households["registered_poor"]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ecpa_pipeline.domain.registry import ABLE_LABOUR
+from ecpa_pipeline.domain.registry import ABLE_LABOUR, VILLAGE_CONDITIONS
 
 PAIR = ["village_code", "product_code"]
 
@@ -54,22 +54,7 @@ def candidate_pairs(
 ) -> pd.DataFrame:
     """Every village × product × year with features at t and the relevance grade of t+1."""
     years = sorted(order_lines["year"].unique())
-    v = villages[
-        [
-            "village_code",
-            "county_code",
-            "township",
-            "terrain",
-            "elevation_m",
-            "county_distance_km",
-            "paved_road",
-            "broadband",
-            "express_point",
-            "ecommerce_station",
-            "cold_chain",
-            "poor_village",
-        ]
-    ]
+    v = villages[["village_code", "county_code", "township", *VILLAGE_CONDITIONS]]
     p = products[
         [
             "product_code",
