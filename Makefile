@@ -1,7 +1,7 @@
 # Two commands for a fresh machine (Python 3.11, nothing installed):
 #   make run   — set up .venv, simulate the default county into data/01_raw if it is empty,
 #                run the default pipeline
-#   make test  — set up .venv and run the test suite
+#   make test  — set up .venv (and headless Chromium) and run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,7 +13,7 @@ export DO_NOT_TRACK := true
 export MLFLOW_DISABLE_TELEMETRY := true
 export KEDRO_LOGGING_CONFIG := conf/logging.yml
 
-.PHONY: install run simulate test lint benchmark mlflow-ui clean-data
+.PHONY: install browser run simulate simulate-if-empty test lint benchmark mlflow-ui clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed conf/local/credentials.yml
+
+# Headless Chromium and a CJK font, for the tests that open the HTML reports (Debian packages;
+# root or sudo). Playwright drives this browser: it downloads none of its own.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		echo "installing Debian chromium and fonts-wqy-zenhei"; \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-zenhei; \
+	fi
 
 # Where the data layers live, and the world simulated when the raw folder is empty.
 DATA_DIR ?= data
@@ -41,16 +51,22 @@ conf/local/credentials.yml:
 	@chmod 600 $@
 	@echo "created $@ with a random pseudonym key: keep it to join outputs back to households"
 
-run: install
+# Real exports are never overwritten: the simulator runs only into an empty raw folder.
+simulate-if-empty: install
 	@if [ -z "$$(find $(DATA_DIR)/01_raw -mindepth 1 ! -name .gitkeep -print -quit 2>/dev/null)" ]; then \
 		echo "$(DATA_DIR)/01_raw is empty: simulating the $(SCALE) world"; \
 		$(BIN)/kedro run --pipelines=simulation --params "data_dir=$(DATA_DIR),simulation.scale=$(SCALE)"; \
+	else \
+		echo "$(DATA_DIR)/01_raw holds files: using them, simulating nothing"; \
 	fi
+
+run: simulate-if-empty
 	$(BIN)/kedro run --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=exit_model --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=product_recommendation --params "data_dir=$(DATA_DIR)"
+	$(BIN)/kedro run --pipelines=household_ranking --params "data_dir=$(DATA_DIR)"
 
-test: install
+test: install browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 # Telemetry off for everything the tests start (kedro-telemetry and MLflow are separate).
@@ -107,3 +110,68 @@ def tiny_modelled(tmp_path_factory) -> Path:
     clean_world(data)
     run_pipeline(features.create_pipeline(), {"data_dir": str(data)})
     return data
+
+
+#: A Kedro environment for CLI runs in tests: holds the test pseudonym key (no conf/local).
+TEST_ENV = "pytest_env"
+
+
+@pytest.fixture(scope="session")
+def kedro_env():
+    """Creates ``conf/pytest_env`` (git-ignored) with the test pseudonym key, for the session."""
+    folder = PROJECT_ROOT / "conf" / TEST_ENV
+    folder.mkdir(exist_ok=True)
+    (folder / "credentials.yml").write_text(
+        f"pseudonym_secret:\n  key: {TEST_SECRET}\n", encoding="utf-8"
+    )
+    yield TEST_ENV
+    (folder / "credentials.yml").unlink()
+    folder.rmdir()
+
+
+def mlflow_env(store: Path) -> dict:
+    """Environment of a CLI run that tracks into the temporary MLflow store ``store``."""
+    return {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db",
+        "ECPA_MLFLOW_ARTIFACTS": str(store / "mlruns"),
+        "KEDRO_LOGGING_CONFIG": str(PROJECT_ROOT / "conf" / "logging.yml"),
+    }
+
+
+def kedro_run(pipeline: str, data: Path, store: Path, *params: str) -> str:
+    """``kedro run --pipelines=<pipeline>`` on ``data`` into ``store``; returns its output.
+
+    Each of ``params`` is one more ``key=value`` of ``--params``.
+    """
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "kedro"),
+            "run",
+            f"--pipelines={pipeline}",
+            f"--env={TEST_ENV}",
+            "--params",
+            ",".join([f"data_dir={data}", *params]),
+        ],
+        cwd=PROJECT_ROOT,
+        env=mlflow_env(store),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    return output
+
+
+@pytest.fixture(scope="session")
+def trained_store(tiny_modelled, tmp_path_factory, kedro_env):
+    """The exit model trained twice on the tiny world through ``kedro run``, into a temporary
+    MLflow store: ``poverty_exit`` versions 1 and 2. Returns the store, the data folder and
+    the first training's test scores."""
+    store = tmp_path_factory.mktemp("mlflow")
+    kedro_run("exit_model", tiny_modelled, store)
+    first = pd.read_parquet(tiny_modelled / "07_model_output" / "exit_test_scores.parquet")
+    kedro_run("exit_model", tiny_modelled, store)
+    return {"path": store, "data": tiny_modelled, "first_scores": first}

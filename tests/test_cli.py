@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-
-
-def _env(tmp_path: Path) -> dict:
-    return {
-        **os.environ,
-        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/mlflow.db",
-        "ECPA_MLFLOW_ARTIFACTS": str(tmp_path / "mlruns"),
-    }
+from tests.conftest import PROJECT_ROOT, mlflow_env
 
 
 @pytest.mark.slow
@@ -26,7 +16,7 @@ def test_make_run_simulates_an_empty_raw_folder_then_runs_the_default_pipeline(t
     result = subprocess.run(
         ["make", "run", f"DATA_DIR={data}", "SCALE=tiny"],
         cwd=PROJECT_ROOT,
-        env=_env(tmp_path),
+        env=mlflow_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=600,
@@ -46,18 +36,25 @@ def test_make_run_simulates_an_empty_raw_folder_then_runs_the_default_pipeline(t
     # ... and ranks characteristic products per village (一村一品).
     assert "Created version '1' of model 'village_products'" in output
     assert (data / "07_model_output" / "village_product_recommendations.csv").is_file()
+    # ... and lists the households for officials, with the model version they came from.
+    ranking = data / "08_reporting" / "household_ranking"
+    listed = pd.read_csv(ranking / "household_list.csv")
+    assert len(listed) > 10 and (listed["model_version"] == 1).all()
+    assert len(list((ranking / "workbooks").glob("*.xlsx"))) == listed["county_code"].nunique()
+    assert len(list((ranking / "html").glob("*.html"))) == listed["county_code"].nunique()
 
-    # A second run keeps the raw files: real exports are never overwritten by the simulator.
+    # Raw files present: nothing is simulated, real exports are never overwritten (the step
+    # `make run` takes before the pipelines).
     stamp = (data / "01_raw" / "villages.csv").stat().st_mtime_ns
     again = subprocess.run(
-        ["make", "run", f"DATA_DIR={data}"],
+        ["make", "simulate-if-empty", f"DATA_DIR={data}"],
         cwd=PROJECT_ROOT,
-        env=_env(tmp_path),
+        env=mlflow_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     assert again.returncode == 0
-    assert "simulating" not in again.stdout
+    assert "01_raw holds files: using them, simulating nothing" in again.stdout
     assert (data / "01_raw" / "villages.csv").stat().st_mtime_ns == stamp

@@ -9,8 +9,12 @@
 - ``product_recommendation``: ranks characteristic products per village (一村一品) with
   LightGBM LambdaRank, logs metrics against baselines, registers the ranker as
   ``village_products`` and writes per-village recommendations with reasons.
+- ``household_ranking``: officials' lists from the registered ``poverty_exit`` model: ranked
+  households with reasons and measures (措施到户), village and county readiness, an Excel
+  workbook and an HTML report per county, a CSV; run after ``exit_model`` (and, for
+  product-based measures, ``product_recommendation``).
 - ``__default__``: ``cleaning`` + ``features`` (what ``kedro run`` does). ``make run`` then
-  runs ``exit_model`` and ``product_recommendation``.
+  runs ``exit_model``, ``product_recommendation`` and ``household_ranking``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ecpa_pipeline.pipelines import (
     cleaning,
     exit_model,
     features,
+    household_ranking,
     product_recommendation,
     simulation,
 )
@@ -42,6 +47,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "cleaning": cleaning.create_pipeline(),
         "features": features.create_pipeline(),
         "product_recommendation": product_recommendation.create_pipeline(),
+        "household_ranking": household_ranking.create_pipeline(),
     }
     pipelines["exit_model"] = pipeline_ml_factory(
         training=exit_model.create_pipeline(),

@@ -1,13 +1,20 @@
 """Project datasets."""
 
 from .mlflow_tags import MlflowTagsDataset
+from .optional import OptionalDataset
 from .raw_files import RawFileError, RawFilesDataset, read_raw_table
+from .registered_model import RegisteredModel, RegisteredModelDataset
 from .secrets import SecretDataset
+from .workbook import WorkbookDataset
 
 __all__ = [
     "MlflowTagsDataset",
+    "OptionalDataset",
     "RawFileError",
     "RawFilesDataset",
+    "RegisteredModel",
+    "RegisteredModelDataset",
     "SecretDataset",
+    "WorkbookDataset",
     "read_raw_table",
 ]

@@ -4,11 +4,9 @@ pipeline's scores in a fresh process."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import mlflow
 import nbformat
@@ -16,63 +14,14 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
-from tests.conftest import PROJECT_ROOT, TEST_SECRET
+from tests.conftest import PROJECT_ROOT, mlflow_env
 
 pytestmark = pytest.mark.slow
 
 
-def _kedro_env(store: Path) -> dict:
-    return {
-        **os.environ,
-        "MLFLOW_TRACKING_URI": f"sqlite:///{store}/mlflow.db",
-        "ECPA_MLFLOW_ARTIFACTS": str(store / "mlruns"),
-        "KEDRO_LOGGING_CONFIG": str(PROJECT_ROOT / "conf" / "logging.yml"),
-    }
-
-
-TEST_ENV = "pytest_exit_model"
-
-
 @pytest.fixture(scope="module")
-def kedro_env():
-    """A temporary Kedro environment holding the test pseudonym key (no conf/local needed)."""
-    folder = PROJECT_ROOT / "conf" / TEST_ENV
-    folder.mkdir(exist_ok=True)
-    (folder / "credentials.yml").write_text(
-        f"pseudonym_secret:\n  key: {TEST_SECRET}\n", encoding="utf-8"
-    )
-    yield TEST_ENV
-    (folder / "credentials.yml").unlink()
-    folder.rmdir()
-
-
-def _train(data: Path, store: Path) -> None:
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "kedro"),
-            "run",
-            "--pipelines=exit_model",
-            f"--env={TEST_ENV}",
-            "--params",
-            f"data_dir={data}",
-        ],
-        cwd=PROJECT_ROOT,
-        env=_kedro_env(store),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
-
-
-@pytest.fixture(scope="module")
-def store(tiny_modelled, tmp_path_factory, kedro_env):
-    store = tmp_path_factory.mktemp("mlflow")
-    _train(tiny_modelled, store)
-    first = pd.read_parquet(tiny_modelled / "07_model_output" / "exit_test_scores.parquet")
-    _train(tiny_modelled, store)
-    return {"path": store, "data": tiny_modelled, "first_scores": first}
+def store(trained_store):
+    return trained_store
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +91,7 @@ def test_the_registered_model_reproduces_the_scores_in_a_fresh_process(store, tm
         f"scores.to_parquet('{out}')\n"
     )
     # A clean interpreter outside the project: the package travels inside the model.
-    env = {k: v for k, v in _kedro_env(store["path"]).items() if k != "PYTHONPATH"}
+    env = {k: v for k, v in mlflow_env(store["path"]).items() if k != "PYTHONPATH"}
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=tmp_path,
@@ -177,7 +126,7 @@ def test_no_personal_data_anywhere_in_the_mlflow_store(store):
 
 def test_review_notebook_runs_headless(store, runs, kedro_env):
     notebook = nbformat.read(PROJECT_ROOT / "notebooks" / "review_exit_model.ipynb", as_version=4)
-    env = _kedro_env(store["path"]) | {
+    env = mlflow_env(store["path"]) | {
         "ECPA_DATA_DIR": str(store["data"]),
         "ECPA_PROJECT": str(PROJECT_ROOT),
         "KEDRO_ENV": kedro_env,

@@ -58,18 +58,23 @@ def split_transitions(model_input: pd.DataFrame, params: dict) -> tuple[pd.DataF
         test,
         len(test_rows),
     )
-    offset = [params["offset_column"]] if params.get("offset_column") else []
-    features = test_rows[[params["id_column"], *params["features"], *offset]].reset_index(drop=True)
-    # Numbers travel as floats: an integer column in the logged signature would reject a
-    # missing value at scoring time.
-    numeric = [c for c in features.columns[1:] if c not in params["categorical"]]
-    features[numeric] = features[numeric].astype(float)
     return (
         train.reset_index(drop=True),
         valid.reset_index(drop=True),
         test_rows.reset_index(drop=True),
-        features,
+        model_features(test_rows, params),
     )
+
+
+def model_features(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """The logged model's input for ``rows``: id, features and offset, as its signature has
+    them. Numbers travel as floats: an integer column in the signature would reject a missing
+    value at scoring time."""
+    offset = [params["offset_column"]] if params.get("offset_column") else []
+    features = rows[[params["id_column"], *params["features"], *offset]].reset_index(drop=True)
+    numeric = [c for c in features.columns[1:] if c not in params["categorical"]]
+    features[numeric] = features[numeric].astype(float)
+    return features
 
 
 def fit_encoder(train: pd.DataFrame, params: dict) -> FeatureEncoder:

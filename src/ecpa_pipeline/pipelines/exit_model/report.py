@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import subprocess
 from pathlib import Path
 
 import matplotlib
@@ -15,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_curve
 
-import ecpa_pipeline
+from ecpa_pipeline.audit import code_tags, input_tags
 from ecpa_pipeline.domain.metrics import REPORTED
 
 
@@ -60,45 +57,9 @@ def importance_plot(importance: pd.DataFrame, top: int = 20):
     return fig
 
 
-def _git_commit() -> str:
-    root = Path(ecpa_pipeline.__file__).resolve().parents[2]
-    git = shutil.which("git")
-    if git is None:
-        return "unknown (no git)"
-    try:
-        done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
-            [git, "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        )
-        dirty = subprocess.run(  # noqa: S603 - fixed arguments, no shell
-            [git, "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return done.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-
-
-def digest(frame: pd.DataFrame) -> str:
-    """A content digest of a table: same rows and values ⇒ same digest."""
-    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    columns = ",".join(map(str, frame.columns)).encode("utf-8")
-    return hashlib.sha256(columns + hashed.tobytes()).hexdigest()[:16]
-
-
-def audit_tags(model_input: pd.DataFrame, params: dict, **inputs: pd.DataFrame) -> dict[str, str]:
-    """Tags that let an auditor reproduce the run: code version, seed, input digests."""
-    tags = {
-        "git_commit": _git_commit(),
-        "package_version": ecpa_pipeline.__version__,
-        "seed": str(params["seed"]),
-        "digest.exit_model_input": digest(model_input),
-        "rows.exit_model_input": str(len(model_input)),
-    }
-    tags |= {f"digest.{name}": digest(frame) for name, frame in inputs.items()}
-    return tags
+def audit_tags(model_input: pd.DataFrame, params: dict) -> dict[str, str]:
+    """Tags that let an auditor reproduce the run: code version, seed, input digest."""
+    return code_tags() | {"seed": str(params["seed"])} | input_tags(exit_model_input=model_input)
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:

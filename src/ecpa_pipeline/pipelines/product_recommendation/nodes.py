@@ -79,24 +79,29 @@ def fit_ranker(train: pd.DataFrame, validation: pd.DataFrame, params: dict) -> l
     return ranker
 
 
-def _scores(test: pd.DataFrame, ranker: lgb.LGBMRanker, params: dict) -> dict[str, np.ndarray]:
-    """The ranker and the three baselines on the same rows."""
-    suit = (
-        test["terrain_fit"].astype(float)
-        * np.exp(-test["elevation_gap_m"] / 300)
-        * (~test["cold_chain_missing"]).astype(float)
+def suitability(pairs: pd.DataFrame) -> pd.Series:
+    """The OVOP-style suitability rule: terrain and elevation fit, cold chain where needed,
+    certification, and the village's logistics and broadband."""
+    return (
+        pairs["terrain_fit"].astype(float)
+        * np.exp(-pairs["elevation_gap_m"] / 300)
+        * (~pairs["cold_chain_missing"]).astype(float)
         * (
             1
-            + test["certified_gi"].astype(float)
-            + 0.5 * test["certified_green_organic"].astype(float)
+            + pairs["certified_gi"].astype(float)
+            + 0.5 * pairs["certified_green_organic"].astype(float)
         )
-        * (0.5 + test["express_point"].astype(float) + test["broadband"].astype(float))
+        * (0.5 + pairs["express_point"].astype(float) + pairs["broadband"].astype(float))
     )
+
+
+def _scores(test: pd.DataFrame, ranker: lgb.LGBMRanker, params: dict) -> dict[str, np.ndarray]:
+    """The ranker and the three baselines on the same rows."""
     return {
         "ranker": ranker.predict(test[params["features"]].astype(float)),
         "national_bestseller": test["demand_yuan"].fillna(0).to_numpy(float),
         "current_top_production": test["area_mu"].to_numpy(float),
-        "suitability_rule": suit.to_numpy(float),
+        "suitability_rule": suitability(test).to_numpy(float),
     }
 
 
@@ -224,7 +229,13 @@ def recommend(
     rows["expected_grade"] = np.round(band_model.predict(rows["score"])).astype(int)
     bands = params["revenue_bands"]
     rows["expected_revenue_band"] = rows["expected_grade"].map(lambda g: bands[int(g)])
-    rows = rows.sort_values(["village_code", "score"], ascending=[True, False])
+    # The ranker often scores many of a village's products alike (it learns that what sells
+    # keeps selling): among equal scores, the better-suited product comes first.
+    rows["suitability"] = suitability(rows)
+    rows = rows.sort_values(
+        ["village_code", "score", "suitability", "product_code"],
+        ascending=[True, False, False, True],
+    )
     top = rows.groupby("village_code").head(params["top_k"]).copy()
     top["rank"] = top.groupby("village_code").cumcount() + 1
     top["rationale_zh"] = _rationale(top, "zh")

@@ -1,0 +1,87 @@
+"""A version of a model from the MLflow model registry, with the facts an auditor needs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import mlflow
+from kedro.io import AbstractDataset, DatasetError
+from mlflow.exceptions import MlflowException
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A loaded registered model version: its name, version, training run and pyfunc model."""
+
+    name: str
+    version: str
+    run_id: str
+    model: Any  # mlflow.pyfunc.PyFuncModel
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.name}/{self.version}"
+
+    def part(self, dataset: str) -> Any:
+        """A dataset the logged Kedro inference pipeline carries (e.g. ``exit_booster`` or
+        ``params:exit_model``), exactly as that version was trained."""
+        return self.model.unwrap_python_model().loaded_catalog.load(dataset)
+
+
+class RegisteredModelDataset(AbstractDataset[None, RegisteredModel]):
+    """Loads version ``model_version`` (a number, or ``latest``: the highest) of the registered
+    model ``name`` from the MLflow registry kedro-mlflow configured for this run. Read-only.
+
+    Example catalog entry::
+
+        poverty_exit_model:
+          type: ecpa_pipeline.datasets.RegisteredModelDataset
+          name: poverty_exit
+          model_version: ${runtime_params:model_version,latest}
+    """
+
+    # ``version`` is a reserved word of Kedro's catalog, hence ``model_version``.
+    def __init__(
+        self, name: str, model_version: str | int = "latest", metadata: dict | None = None
+    ):
+        self._name = name
+        self._version = str(model_version)
+        self.metadata = metadata
+
+    def _resolve_version(self, client: mlflow.MlflowClient) -> Any:
+        where = mlflow.get_registry_uri()
+        if self._version == "latest":
+            versions = client.search_model_versions(f"name='{self._name}'")
+            if not versions:
+                raise DatasetError(
+                    f"No version of model {self._name!r} is registered in {where}: "
+                    "train it first (kedro run --pipelines=exit_model)."
+                )
+            return max(versions, key=lambda v: int(v.version))
+        try:
+            return client.get_model_version(self._name, self._version)
+        except MlflowException:
+            raise DatasetError(
+                f"Model {self._name!r} has no version {self._version} in {where}."
+            ) from None
+
+    def load(self) -> RegisteredModel:
+        version = self._resolve_version(mlflow.MlflowClient())
+        model = mlflow.pyfunc.load_model(f"models:/{self._name}/{version.version}")
+        logger.info(
+            "Using model %s version %s (training run %s)",
+            self._name,
+            version.version,
+            version.run_id,
+        )
+        return RegisteredModel(self._name, str(version.version), version.run_id, model)
+
+    def save(self, data: Any) -> None:
+        raise DatasetError("RegisteredModelDataset is read-only: models are registered by training")
+
+    def _describe(self) -> dict[str, Any]:
+        return {"name": self._name, "version": self._version}

@@ -1,0 +1,36 @@
+"""An openpyxl workbook saved as it was built (formats, filters, frozen panes kept)."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import openpyxl
+from kedro.io import AbstractDataset
+from openpyxl.workbook.workbook import Workbook
+
+
+class WorkbookDataset(AbstractDataset[Workbook, Workbook]):
+    """Saves an ``openpyxl.Workbook`` to ``filepath`` (``.xlsx``); loads it back.
+
+    ``pandas.ExcelDataset`` writes plain tables; officials' workbooks need print settings,
+    filters and conditional formats that only a workbook object carries.
+    """
+
+    def __init__(self, filepath: str, metadata: dict | None = None):
+        self._filepath = PurePosixPath(filepath)
+        self.metadata = metadata
+
+    def load(self) -> Workbook:
+        return openpyxl.load_workbook(self._filepath)
+
+    def save(self, data: Workbook) -> None:
+        path = Path(self._filepath)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data.save(path)
+
+    def _exists(self) -> bool:
+        return Path(self._filepath).is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath)}

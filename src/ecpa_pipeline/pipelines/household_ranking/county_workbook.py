@@ -1,0 +1,215 @@
+"""The officials' Excel workbook of one county: a summary sheet, the county-wide list and one
+sheet per village — frozen headers, filters, risk bands in colour, print-ready widths."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .exports import area_table, household_sheet, provenance_lines, village_table
+from .labels import AREA_COLUMNS, HOUSEHOLD_COLUMNS, READINESS, word
+
+WRAP_ABOVE = 40  # columns wider than this wrap instead of growing
+BOLD = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+#: Readiness colours, on the status label (any language).
+READINESS_COLOURS = {"ready": "C6EFCE", "near": "FFE699", "not_ready": "F8CBAD"}
+
+
+#: Characters a spreadsheet shows two columns wide (CJK and full-width forms).
+_WIDE_CHARACTERS = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]"
+
+
+def column_widths(table: pd.DataFrame) -> list[int]:
+    """Print-ready widths: the 95th percentile of each column's text (CJK counts double) or its
+    header, capped at ``WRAP_ABOVE`` (wider columns wrap)."""
+    widths = []
+    for column in table.columns:  # a few dozen columns, each vectorised over rows
+        text = table[column].astype("str").fillna("")
+        shown = text.str.len() + text.str.count(_WIDE_CHARACTERS)
+        body = int(shown.quantile(0.95)) if len(text) else 0
+        header = len(str(column)) + len(re.findall(_WIDE_CHARACTERS, str(column)))
+        widths.append(min(max(header // 2 + 2, body + 2, 6), WRAP_ABOVE))
+    return widths
+
+
+def sheet_name(village_code: str, village: str) -> str:
+    """A unique, valid sheet name: the village's last six code digits and its name."""
+    name = f"{village_code[-6:]} {village}"
+    return "".join(ch for ch in name if ch not in "[]:*?/\\")[:31]
+
+
+def _cells(table: pd.DataFrame) -> list[list]:
+    """A table's rows as Python values, missing as None (what openpyxl writes as empty)."""
+    return table.astype(object).where(table.notna(), None).to_numpy().tolist()
+
+
+def _write_table(
+    ws: Worksheet, columns: list[str], rows: list[list], first_row: int, widths: list[int]
+) -> None:
+    """Header and rows from ``first_row``; header bold and shaded, frozen, with a filter;
+    columns at ``widths``, the widest wrapped.
+
+    openpyxl writes cell by cell, so this loops over rows; a county's list is small.
+    """
+    for _ in range(first_row - 1 - ws.max_row):
+        ws.append([])
+    ws.append(columns)
+    for cell in ws[first_row]:
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in rows:
+        ws.append(row)
+    last = get_column_letter(max(len(columns), 1))
+    ws.auto_filter.ref = f"A{first_row}:{last}{first_row + max(len(rows), 1)}"
+    ws.freeze_panes = f"A{first_row + 1}"
+    ws.print_title_rows = f"{first_row}:{first_row}"
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+        if width >= WRAP_ABOVE:
+            for cells in ws.iter_rows(min_row=first_row + 1, min_col=col, max_col=col):
+                cells[0].alignment = wrap
+
+
+def _body(columns: list[str], column: str, n_rows: int, first_row: int) -> str | None:
+    """The cell range of ``column``'s values below the header, or None if absent/empty."""
+    if column not in columns or n_rows == 0:
+        return None
+    letter = get_column_letter(columns.index(column) + 1)
+    return f"{letter}{first_row + 1}:{letter}{first_row + n_rows}"
+
+
+def _colour_by_label(
+    ws: Worksheet, columns: list[str], n_rows: int, column: str, colours: dict, first_row: int
+) -> None:
+    """Conditional fill of ``column``'s cells by their label (e.g. 高风险 → red)."""
+    area = _body(columns, column, n_rows, first_row)
+    if area is None:
+        return
+    top_left = area.split(":")[0]
+    letter = top_left.rstrip("0123456789")
+    for label, colour in colours.items():
+        ws.conditional_formatting.add(
+            area,
+            FormulaRule(
+                formula=[f'${letter}{first_row + 1}="{label}"'],
+                fill=PatternFill("solid", fgColor=colour, bgColor=colour),
+            ),
+        )
+
+
+def _number_formats(
+    ws: Worksheet, columns: list[str], n_rows: int, formats: dict, first_row: int
+) -> None:
+    for column, fmt in formats.items():
+        area = _body(columns, column, n_rows, first_row)
+        if area is not None:
+            for (cell,) in ws[area]:
+                cell.number_format = fmt
+
+
+def _formatted_table(
+    ws: Worksheet,
+    columns: list[str],
+    rows: list[list],
+    first_row: int,
+    widths: list[int],
+    colours: tuple[str, dict],
+    formats: dict,
+) -> None:
+    _write_table(ws, columns, rows, first_row, widths)
+    _colour_by_label(ws, columns, len(rows), *colours, first_row)
+    _number_formats(ws, columns, len(rows), formats, first_row)
+    _page_setup(ws)
+
+
+def _page_setup(ws: Worksheet) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _info_rows(ws: Worksheet, rows: list[tuple[str, str]]) -> int:
+    """Key: value lines at the top of a sheet; returns the next free row."""
+    for i, (key, value) in enumerate(rows, start=1):
+        ws.cell(row=i, column=1, value=key).font = BOLD
+        ws.cell(row=i, column=2, value=value)
+    return len(rows) + 2
+
+
+def county_workbook(
+    households: pd.DataFrame,
+    village_summary: pd.DataFrame,
+    county_summary: pd.Series,
+    products_by_village: pd.Series,
+    provenance: dict,
+    params: dict,
+) -> Workbook:
+    """One county's workbook in ``report.language``."""
+    language = params["report"]["language"]
+    bands = {b[language]: b["colour"] for b in params["risk_bands"]}
+    readiness_colours = {
+        word(k, language, READINESS): colour for k, colour in READINESS_COLOURS.items()
+    }
+    band_column = word("risk_band", language, HOUSEHOLD_COLUMNS)
+    readiness_column = word("readiness", language, AREA_COLUMNS)
+    household_formats = {word("exit_probability", language, HOUSEHOLD_COLUMNS): "0%"}
+    share_formats = {
+        word(c, language, AREA_COLUMNS): "0.00%"
+        for c in ("current_incidence", "projected_incidence", "incidence_threshold")
+    }
+
+    wb = Workbook()
+    summary = wb.active
+    summary.title = word("summary", language)[:31]
+    county = area_table(county_summary.to_frame().T, language).iloc[0]
+    info = [
+        (word("title", language), f"{county_summary['county']} ({county_summary['county_code']})"),
+        *provenance_lines(provenance, params, language),
+        *[(str(k), "" if pd.isna(v) else str(v)) for k, v in county.items()],
+    ]
+    start = _info_rows(summary, info)
+    villages = village_table(village_summary, products_by_village, language)
+    _formatted_table(
+        summary,
+        list(villages.columns),
+        _cells(villages),
+        start,
+        column_widths(villages),
+        (readiness_column, readiness_colours),
+        share_formats,
+    )
+
+    sheet = household_sheet(households, language)
+    columns, rows = list(sheet.columns), _cells(sheet)
+    widths = column_widths(sheet)  # the same on every sheet: one print layout
+    everyone = wb.create_sheet(word("households", language)[:31])
+    _formatted_table(everyone, columns, rows, 1, widths, (band_column, bands), household_formats)
+
+    # Each village's households, most in need first (the list is in county order).
+    by_village = households.reset_index(drop=True).sort_values(["village_code", "rank_village"])
+    in_village = by_village.groupby("village_code", sort=False).indices
+    positions = by_village.index.to_numpy()
+    for row in village_summary.itertuples(index=False):
+        ws = wb.create_sheet(sheet_name(row.village_code, row.village))
+        status = word(row.readiness, language, READINESS)
+        products = products_by_village.get(row.village_code, "") or word("no_products", language)
+        start = _info_rows(
+            ws,
+            [
+                (f"{row.township} {row.village} ({row.village_code})", status),
+                (word("products", language), products),
+            ],
+        )
+        ws.cell(row=2, column=2).alignment = Alignment(wrap_text=True, vertical="top")
+        mine = [rows[i] for i in positions[in_village.get(row.village_code, [])]]
+        _formatted_table(ws, columns, mine, start, widths, (band_column, bands), household_formats)
+    return wb

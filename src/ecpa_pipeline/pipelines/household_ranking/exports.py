@@ -1,0 +1,140 @@
+"""The household list and area summaries in the report language: one rendering shared by
+the CSV, the workbook and the HTML report."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .labels import AREA_COLUMNS, CAUSES_EN, HOUSEHOLD_COLUMNS, READINESS, word
+from .nodes import GUARANTEES
+
+
+def _translate_codes(codes: pd.Series, names: dict[str, str], sep: str) -> pd.Series:
+    """``a;b`` code lists → their names joined by ``sep`` (vectorised per code)."""
+    parts = codes.fillna("").str.split(";").explode()
+    named = parts.map(names).dropna()
+    return named.groupby(level=0).agg(sep.join).reindex(codes.index, fill_value="")
+
+
+def _measure_texts(view: pd.DataFrame, params: dict, language: str) -> pd.Series:
+    """Each household's measures in words, the village's product filled in where a rule
+    names one (``{product}``)."""
+    rules = [*params["measures"], params["default_measure"]]
+    name = view["village_product" if language == "zh" else "village_product_en"]
+    product = name.where(name != "", params["no_product"][language])
+    sep = word("reason_sep", language)
+    text = pd.Series("", index=view.index, dtype="str")
+    codes = view["measure_codes"].fillna("")
+    for rule in rules:  # a dozen rules; each vectorised over households
+        has = codes.str.contains(rf"(?:^|;){rule['code']}(?:;|$)")
+        before, _, after = rule[language].partition("{product}")
+        words = (before + product + after) if "{product}" in rule[language] else before
+        text = text.where(~has, text + np.where(text == "", "", sep) + words)
+    return text
+
+
+def _reasons(view: pd.DataFrame, language: str) -> pd.Series:
+    """The three strongest reasons with their direction, e.g. ``人均纯收入（不利于脱贫）``."""
+    out = []
+    for i in (1, 2, 3):
+        towards = view[f"factor_{i}_contribution"] > 0
+        direction = np.where(towards, word("favours", language), word("hinders", language))
+        name = view[f"factor_{i}_{language}"].astype("str")
+        out.append(name + ("（" if language == "zh" else " (") + direction)
+    close = "）" if language == "zh" else ")"
+    sep = word("reason_sep", language)
+    return out[0] + close + sep + out[1] + close + sep + out[2] + close
+
+
+def household_table(view: pd.DataFrame, params: dict, language: str) -> pd.DataFrame:
+    """The officials' household list with canonical column names and values in words."""
+    yes, no = word("yes", language), word("no", language)
+    bands = {b["code"]: b[language] for b in params["risk_bands"]}
+    guarantees = {k: v[language] for k, v in GUARANTEES.items()}
+    table = view.assign(
+        exit_probability=view["exit_probability"].round(3),
+        income_per_capita=view["income_per_capita"].round(0),
+        household_size=view["household_size"].astype("int64"),
+        risk_band=view["risk_band"].map(bands),
+        meets_exit_criteria=np.where(view["meets_exit_criteria"], yes, no),
+        marginal=np.where(view["marginal"], yes, no),
+        unmet_guarantees=_translate_codes(
+            view["unmet_guarantees"], guarantees, word("list_sep", language)
+        ),
+        main_cause=view["main_cause"] if language == "zh" else view["main_cause"].map(CAUSES_EN),
+        reasons=_reasons(view, language),
+        measures=_measure_texts(view, params, language),
+    )
+    columns = [c for c in HOUSEHOLD_COLUMNS if c in table]
+    return table[["county_code", "county", "village_code", *columns, "measure_codes"]]
+
+
+def labelled(table: pd.DataFrame, columns: dict, language: str) -> pd.DataFrame:
+    """``table``'s known columns renamed to their labels in ``language``, in label order."""
+    shown = [c for c in columns if c in table]
+    return table[shown].rename(columns={c: word(c, language, columns) for c in shown})
+
+
+def household_sheet(table: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The household list as printed: labelled columns, most in need first."""
+    return labelled(table, HOUSEHOLD_COLUMNS, language)
+
+
+def area_table(areas: pd.DataFrame, language: str) -> pd.DataFrame:
+    """A village or county summary in words: readiness labelled, shares rounded."""
+    shares = ["current_incidence", "projected_incidence", "incidence_threshold"]
+    table = areas.assign(
+        readiness=areas["readiness"].map({k: word(k, language, READINESS) for k in READINESS}),
+        expected_exits=areas["expected_exits"].round(1),
+        **{c: areas[c].round(4) for c in shares},
+    )
+    return labelled(table, AREA_COLUMNS, language)
+
+
+def village_product_lines(
+    recommendations: pd.DataFrame | None, top: int, language: str
+) -> pd.Series:
+    """Per village code: its top recommended products with their reasons, in words."""
+    if recommendations is None or recommendations.empty:
+        return pd.Series(dtype="str")
+    rec = recommendations.assign(village_code=recommendations["village_code"].astype("str"))
+    rec = rec[rec["rank"] <= top].sort_values(["village_code", "rank"])
+    rationale = rec[f"rationale_{language}"].fillna("")
+    line = (
+        rec["rank"].astype(str)
+        + ". "
+        + rec["product_name"]
+        + (" — " if language == "en" else "：")
+        + rationale
+        + (" (" if language == "en" else "（")
+        + rec["expected_revenue_band"].astype("str")
+        + (")" if language == "en" else "）")
+    )
+    return line.groupby(rec["village_code"]).agg("\n".join)
+
+
+def provenance_lines(provenance: dict, params: dict, language: str) -> list[tuple[str, str]]:
+    """What every export says of itself: the year scored, the model version and its training
+    run, the basis of the scores, and whether personal data is masked."""
+    privacy = "masked" if params["report"]["mask_personal_data"] else "unmasked"
+    return [
+        (word("scored_year", language), str(provenance["year"])),
+        (
+            word("model", language),
+            f"{provenance['model_name']} v{provenance['model_version']} "
+            f"(MLflow run {provenance['model_run_id']})",
+        ),
+        (word("basis", language), provenance["basis"][language]),
+        ("", word(privacy, language)),
+    ]
+
+
+def village_table(
+    village_summary: pd.DataFrame, products_by_village: pd.Series, language: str
+) -> pd.DataFrame:
+    """A county's village readiness in words, with each village's recommended products."""
+    table = area_table(village_summary.drop(columns=["county"]), language)
+    products = village_summary["village_code"].map(products_by_village).fillna("")
+    table[word("recommended_products", language, AREA_COLUMNS)] = products.to_numpy()
+    return table

@@ -1,0 +1,207 @@
+"""The officials' HTML report of one county: one self-contained file (inline CSS, JS and SVG
+charts, no network) with the county summary, the likelihood distribution and readiness of
+each village, and sortable, filterable village and household tables."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from string import Template
+
+import numpy as np
+import pandas as pd
+
+from .exports import household_sheet, provenance_lines, village_table
+from .labels import AREA_COLUMNS, HOUSEHOLD_COLUMNS, READINESS, word
+
+TEMPLATE = Template((Path(__file__).parent / "report.html").read_text(encoding="utf-8"))
+READINESS_FILL = {
+    "ready": "#70ad47",
+    "near": "#ffc000",
+    "not_ready": "#c00000",
+    "unknown": "#9aa5b1",
+}
+LABEL_WIDTH, CHART_WIDTH, ROW, AXIS = 150, 560, 16, 18
+
+
+def _axis(height: int, ticks: list[float], fmt: str) -> str:
+    """Grid lines and tick labels (above the rows, which start at ``AXIS``) of a horizontal
+    chart spanning 0 … max(ticks)."""
+    top = max(ticks)
+    parts = []
+    for t in ticks:
+        x = LABEL_WIDTH + CHART_WIDTH * t / top
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{AXIS - 4}" x2="{x:.1f}" y2="{AXIS + height}" '
+            f'stroke="#e4e7eb"/>'
+            f'<text x="{x:.1f}" y="{AXIS - 6}" text-anchor="middle">{format(t, fmt)}</text>'
+        )
+    return "".join(parts)
+
+
+def distribution_svg(households: pd.DataFrame, language: str) -> str:
+    """Box plots of the exit likelihood per village (min, quartiles, median, max), villages
+    with the lowest median — most in need — on top."""
+    p = households.groupby("village")["exit_probability"]
+    stats = p.quantile([0, 0.25, 0.5, 0.75, 1]).unstack().sort_values(0.5)
+    stats["n"] = p.size()
+    height = ROW * len(stats)
+    rows = []
+    # One SVG group per village: a county has tens to a few hundred.
+    for i, (village, q) in enumerate(stats.iterrows()):
+        y = AXIS + i * ROW + ROW / 2
+        x = {k: LABEL_WIDTH + CHART_WIDTH * q[k] for k in (0, 0.25, 0.5, 0.75, 1)}
+        title = (
+            f"{village}: n={int(q['n'])}, {word('median', language)} {q[0.5]:.0%}, "
+            f"{q[0.25]:.0%}–{q[0.75]:.0%}"
+        )
+        rows.append(
+            f"<g><title>{escape(title)}</title>"
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 4}" text-anchor="end">{escape(village)}</text>'
+            f'<line x1="{x[0]:.1f}" y1="{y}" x2="{x[1]:.1f}" y2="{y}" stroke="#52606d"/>'
+            f'<rect x="{x[0.25]:.1f}" y="{y - 5}" width="{max(x[0.75] - x[0.25], 1):.1f}" '
+            f'height="10" fill="#9fb3c8" stroke="#52606d"/>'
+            f'<line x1="{x[0.5]:.1f}" y1="{y - 5}" x2="{x[0.5]:.1f}" y2="{y + 5}" '
+            f'stroke="#102a43" stroke-width="2"/></g>'
+        )
+    axis = _axis(height, [0, 0.25, 0.5, 0.75, 1], ".0%")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" id="distribution" '
+        f'width="{LABEL_WIDTH + CHART_WIDTH + 20}" height="{AXIS + height + 8}">'
+        f"{axis}{''.join(rows)}</svg>"
+    )
+
+
+def readiness_svg(villages: pd.DataFrame, language: str) -> str:
+    """Projected incidence of each village with registered poor households, coloured by
+    readiness, with the village's exit threshold marked."""
+    shown = villages[villages["households"] > 0].sort_values("projected_incidence", ascending=False)
+    top = max(float(shown["projected_incidence"].max() if len(shown) else 0), 0.05)
+    step = 0.01 if top <= 0.06 else 0.02 if top <= 0.12 else 0.05
+    ticks = list(np.arange(0, top + step, step))
+    scale = CHART_WIDTH / ticks[-1]
+    height = ROW * len(shown)
+    bars = []
+    for i, v in enumerate(shown.itertuples(index=False)):  # one bar per village
+        y = AXIS + i * ROW
+        width = scale * (0 if pd.isna(v.projected_incidence) else v.projected_incidence)
+        mark = LABEL_WIDTH + scale * v.incidence_threshold
+        status = word(v.readiness, language, READINESS)
+        title = f"{v.village}: {v.projected_incidence:.2%} ({status})"
+        bars.append(
+            f"<g><title>{escape(title)}</title>"
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 12}" text-anchor="end">{escape(v.village)}</text>'
+            f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{width:.1f}" height="10" '
+            f'fill="{READINESS_FILL[v.readiness]}"/>'
+            f'<line x1="{mark:.1f}" y1="{y + 1}" x2="{mark:.1f}" y2="{y + 15}" '
+            f'stroke="#102a43" stroke-dasharray="2,2"/></g>'
+        )
+    legend = " · ".join(
+        f'<tspan fill="{colour}">■</tspan> {escape(word(k, language, READINESS))}'
+        for k, colour in READINESS_FILL.items()
+    )
+    threshold = escape(word("threshold", language))
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" id="readiness" '
+        f'width="{LABEL_WIDTH + CHART_WIDTH + 20}" height="{AXIS + height + 28}">'
+        f"{_axis(height, ticks, '.0%')}{''.join(bars)}"
+        f'<text x="{LABEL_WIDTH}" y="{AXIS + height + 20}">{legend} · ┆ {threshold}</text></svg>'
+    )
+
+
+def _table_spec(table: pd.DataFrame, percent: dict[str, int], wide: list[str], **extra) -> str:
+    """A table as JSON for the page's script: columns, rows, which columns are numeric,
+    shown as percentages (with their decimals) or wrapped as long text."""
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+    rows = table.astype(object).where(table.notna(), None).to_numpy().tolist()
+    position = {c: i for i, c in enumerate(table.columns)}
+    spec = {
+        "columns": list(map(str, table.columns)),
+        "numeric": numeric,
+        "rows": rows,
+        "formats": {position[c]: d for c, d in percent.items() if c in position},
+        "wide": [position[c] for c in wide if c in position],
+        **extra,
+    }
+    # "</" inside a script element would end it early.
+    return json.dumps(spec, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
+
+
+def _card(value: str, key: str, status: str | None = None) -> str:
+    css = f" status-{status}" if status else ""
+    return (
+        f'<div class="card{css}"><div class="v">{escape(value)}</div>'
+        f'<div class="k">{escape(key)}</div></div>'
+    )
+
+
+def county_html(
+    households: pd.DataFrame,
+    village_summary: pd.DataFrame,
+    county_summary: pd.Series,
+    products_by_village: pd.Series,
+    provenance: dict,
+    params: dict,
+) -> str:
+    """One county's report in ``report.language``."""
+    language = params["report"]["language"]
+    label = lambda key: word(key, language, AREA_COLUMNS)  # noqa: E731
+    c = county_summary
+    status = word(c["readiness"], language, READINESS)
+    cards = "".join(
+        [
+            _card(f"{int(c['households'])}", label("households")),
+            _card(f"{int(c['persons'])}", label("persons")),
+            _card(f"{c['expected_exits']:.0f}", label("expected_exits")),
+            _card(f"{c['current_incidence']:.2%}", label("current_incidence")),
+            _card(f"{c['projected_incidence']:.2%}", label("projected_incidence")),
+            _card(f"{c['incidence_threshold']:.0%}", label("incidence_threshold")),
+            _card(f"{int(c['villages_ready'])} / {int(c['villages'])}", label("villages_ready")),
+            _card(status, label("readiness"), c["readiness"]),
+        ]
+    )
+    info = provenance_lines(provenance, params, language)
+    info_rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in info)
+    villages = village_table(village_summary, products_by_village, language)
+    readiness_column = villages.columns.get_loc(label("readiness"))
+    readiness_classes = {word(k, language, READINESS): f"status-{k}" for k in READINESS}
+
+    sheet = household_sheet(households, language)
+    band_column = sheet.columns.get_loc(word("risk_band", language, HOUSEHOLD_COLUMNS))
+    village_column = sheet.columns.get_loc(word("village", language, HOUSEHOLD_COLUMNS))
+    band_classes = {b[language]: f"band-{b['code']}" for b in params["risk_bands"]}
+    title = f"{c['county']} · {word('title', language)} ({provenance['year']})"
+    return TEMPLATE.substitute(
+        lang="zh-CN" if language == "zh" else "en",
+        title=escape(title),
+        info_rows=info_rows,
+        cards=cards,
+        distribution_title=escape(word("distribution", language)),
+        distribution_svg=distribution_svg(households, language),
+        readiness_title=escape(word("readiness_chart", language)),
+        readiness_svg=readiness_svg(village_summary, language),
+        villages_title=escape(word("villages", language)),
+        households_title=escape(word("households", language)),
+        sort_hint=escape(word("sort_hint", language)),
+        search=escape(word("search", language)),
+        village_label=escape(word("village", language, HOUSEHOLD_COLUMNS)),
+        band_label=escape(word("risk_band", language, HOUSEHOLD_COLUMNS)),
+        all=escape(word("all", language)),
+        words=json.dumps({k: word(k, language) for k in ("shown", "of")}, ensure_ascii=False),
+        village_json=_table_spec(
+            villages,
+            percent={label(c): 2 for c in ("current_incidence", "projected_incidence")}
+            | {label("incidence_threshold"): 0},
+            wide=[label("recommended_products")],
+            classOf={readiness_column: readiness_classes},
+        ),
+        household_json=_table_spec(
+            sheet,
+            percent={word("exit_probability", language, HOUSEHOLD_COLUMNS): 0},
+            wide=[word(c, language, HOUSEHOLD_COLUMNS) for c in ("reasons", "measures")],
+            classOf={band_column: band_classes},
+            villageColumn=village_column,
+            bandColumn=band_column,
+        ),
+    )

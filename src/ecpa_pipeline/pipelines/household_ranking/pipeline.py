@@ -1,0 +1,105 @@
+"""The ``household_ranking`` pipeline: the registered exit model scores the latest registered
+poor households; officials get ranked lists with reasons and measures (措施到户), village and
+county readiness, an Excel workbook and an HTML report per county and a CSV; MLflow gets
+the pseudonymous list, the summaries and the model version used."""
+
+from kedro.pipeline import Node, Pipeline
+
+from . import nodes, reports
+
+_P = "params:household_ranking"
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                nodes.select_households_to_score,
+                ["exit_model_input", "params:features", _P],
+                ["households_to_score", "scoring_basis"],
+                name="select_households_to_score_node",
+            ),
+            Node(
+                nodes.score_households,
+                ["poverty_exit_model", "households_to_score", "scoring_basis"],
+                ["household_scores", "ranking_provenance"],
+                name="score_households_node",
+            ),
+            Node(
+                nodes.household_profiles,
+                [
+                    "households_to_score",
+                    "households",
+                    "persons",
+                    "villages",
+                    "pseudonym_secret",
+                    "params:poverty_line",
+                    _P,
+                ],
+                "household_profiles",
+                name="household_profiles_node",
+            ),
+            Node(
+                nodes.rank_households,
+                ["household_scores", "household_profiles", _P],
+                "ranked_households",
+                name="rank_households_node",
+            ),
+            Node(
+                nodes.recommend_measures,
+                ["ranked_households", "village_products_for_measures", "products", _P],
+                "household_measures",
+                name="recommend_measures_node",
+            ),
+            Node(
+                nodes.area_readiness,
+                ["household_measures", "villages", _P],
+                ["village_readiness", "county_readiness"],
+                name="area_readiness_node",
+            ),
+            Node(
+                nodes.officials_view,
+                ["household_measures", _P],
+                "officials_household_view",
+                name="officials_view_node",
+            ),
+            Node(
+                reports.household_list_csv,
+                ["officials_household_view", "ranking_provenance", _P],
+                "household_list",
+                name="household_list_csv_node",
+            ),
+            Node(
+                reports.county_reports,
+                [
+                    "officials_household_view",
+                    "village_readiness",
+                    "county_readiness",
+                    "village_products_for_measures",
+                    "ranking_provenance",
+                    _P,
+                ],
+                ["county_workbooks", "county_html_reports"],
+                name="county_reports_node",
+            ),
+            Node(
+                nodes.audit_list,
+                ["household_measures", "ranking_provenance"],
+                "household_ranking_audit_list",
+                name="audit_list_node",
+            ),
+            Node(
+                nodes.list_metrics,
+                ["household_measures", "county_readiness", _P],
+                "household_ranking_metrics",
+                name="list_metrics_node",
+            ),
+            Node(
+                nodes.provenance_tags,
+                ["ranking_provenance", "exit_model_input", "households", "persons"],
+                "household_ranking_tags",
+                name="provenance_tags_node",
+            ),
+        ],
+        tags="household_ranking",
+    )

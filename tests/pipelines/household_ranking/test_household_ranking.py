@@ -1,0 +1,256 @@
+"""``kedro run --pipelines=household_ranking`` on the tiny world with the exit model registered
+in a temporary MLflow store: what officials open (CSV, Excel, HTML in headless Chromium),
+what an auditor finds in MLflow, and that no personal data leaks."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import mlflow
+import openpyxl
+import pandas as pd
+import pytest
+from playwright.sync_api import sync_playwright
+
+from ecpa_pipeline.pipelines.household_ranking.labels import HOUSEHOLD_COLUMNS, word
+from ecpa_pipeline.pipelines.household_ranking.pipeline import create_pipeline
+from tests.conftest import kedro_run, run_pipeline
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def ranked(trained_store, tmp_path_factory):
+    """Products recommended, then households ranked with the latest model (version 2);
+    a snapshot of those outputs; then ranked again with version 1 by parameter."""
+    store, data = trained_store["path"], trained_store["data"]
+    kedro_run("product_recommendation", data, store)
+    output = kedro_run("household_ranking", data, store)
+    snapshot = tmp_path_factory.mktemp("ranking_latest")
+    shutil.copytree(data / "08_reporting" / "household_ranking", snapshot, dirs_exist_ok=True)
+    version_1 = kedro_run("household_ranking", data, store, "model_version=1")
+    return {
+        "store": store,
+        "data": data,
+        "out": snapshot,
+        "output": output,
+        "output_version_1": version_1,
+        "csv": pd.read_csv(snapshot / "household_list.csv", dtype={"household_code": str}),
+    }
+
+
+@pytest.fixture(scope="module")
+def client(ranked):
+    mlflow.set_tracking_uri(f"sqlite:///{ranked['store']}/mlflow.db")
+    return mlflow.MlflowClient()
+
+
+def _ranking_runs(client):
+    experiment = client.get_experiment_by_name("ecpa_pipeline")
+    return client.search_runs(
+        [experiment.experiment_id],
+        filter_string="tags.`mlflow.runName` = 'household_ranking'",
+        order_by=["attributes.start_time ASC"],
+    )
+
+
+def test_every_registered_poor_household_of_the_latest_year_is_listed_once(ranked):
+    model_input = pd.read_parquet(ranked["data"] / "05_model_input" / "exit_model_input.parquet")
+    latest = model_input[model_input["year"] == model_input["year"].max()]
+    csv = ranked["csv"]
+    assert len(csv) == len(latest) > 20
+    assert set(csv["household_key"]) == set(latest["household_key"])
+    assert csv["household_code"].is_unique
+    assert sorted(csv["rank_county"]) == list(range(1, len(csv) + 1))
+    assert csv["rank_county"].is_monotonic_increasing  # the list is in county order
+    assert csv["exit_probability"].is_monotonic_increasing  # most in need first
+    assert sorted(csv["readiness_rank"]) == list(range(1, len(csv) + 1))
+    per_village = csv.groupby("village_code")["rank_village"]
+    assert (per_village.max() == per_village.size()).all()
+    assert csv["measures"].str.len().gt(0).all() and csv["reasons"].str.count("；").eq(2).all()
+    assert set(csv["risk_band"]) <= {"高风险", "中风险", "低风险"}
+    assert (csv["scored_year"] == latest["year"].max()).all()
+    assert "Scoring" in ranked["output"] and "exit plan" in ranked["output"]
+
+
+def test_lists_name_the_registered_model_version_they_came_from(ranked, client):
+    versions = {
+        str(v.version): v.run_id for v in client.search_model_versions("name='poverty_exit'")
+    }
+    assert (ranked["csv"]["model_version"] == 2).all()  # latest by default
+    runs = _ranking_runs(client)
+    assert len(runs) == 2
+    latest, chosen = runs[0].data.tags, runs[1].data.tags
+    assert latest["model.name"] == "poverty_exit" and latest["model.version"] == "2"
+    assert latest["model.run_id"] == versions["2"]
+    assert chosen["model.version"] == "1" and chosen["model.run_id"] == versions["1"]
+    assert "Using model poverty_exit version 1" in ranked["output_version_1"]
+    now = pd.read_csv(ranked["data"] / "08_reporting" / "household_ranking" / "household_list.csv")
+    assert (now["model_version"] == 1).all()
+    for tag in ("git_commit", "digest.exit_model_input", "digest.households", "scoring_basis"):
+        assert latest[tag], tag
+    artifacts = {a.path for a in client.list_artifacts(runs[0].info.run_id)}
+    assert {
+        "household_ranking_audit_list.csv",
+        "village_readiness.csv",
+        "county_readiness.csv",
+    } <= artifacts
+    metrics = runs[0].data.metrics
+    assert metrics["household_ranking_metrics.households"] == len(ranked["csv"])
+    bands = ranked["csv"]["risk_band"].value_counts()
+    assert metrics["household_ranking_metrics.band.high"] == bands.get("高风险", 0)
+    assert metrics["household_ranking_metrics.band.low"] == bands.get("低风险", 0)
+
+
+def _text_of(path: Path) -> str:
+    """A file's text as a reader of it would see it (an .xlsx is zipped XML)."""
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as z:
+            return "".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist())
+    return path.read_bytes().decode("utf-8", errors="ignore")
+
+
+def test_no_full_id_number_phone_or_name_in_any_export_nor_in_mlflow(ranked):
+    persons = pd.read_parquet(ranked["data"] / "03_primary" / "persons.parquet")
+    households = pd.read_parquet(ranked["data"] / "03_primary" / "households.parquet")
+    ids = set(persons["id_number"].dropna())
+    phones = set(persons["phone"].dropna())
+    names = {n for n in persons["name"].dropna() if len(n) >= 3}
+    exports = [p for p in ranked["out"].rglob("*") if p.is_file()]
+    assert {p.suffix for p in exports} >= {".csv", ".xlsx", ".html"}
+    for path in exports:
+        text = _text_of(path)
+        leaked = [v for v in ids | phones | names if v in text]
+        assert not leaked, (path.name, leaked[:3])
+    masked = ranked["csv"]["head_id_number"].dropna()
+    assert len(masked) and masked.str.fullmatch(r"\d{4}\*{10}[\dX]{4}").all()
+    # MLflow: not even household codes, only pseudonyms
+    codes = set(households["household_code"])
+    for path in [p for p in ranked["store"].rglob("*") if p.is_file()]:
+        text = _text_of(path)
+        leaked = [v for v in ids | phones | names | codes if v in text]
+        assert not leaked, (path.name, leaked[:3])
+
+
+def test_the_workbook_has_a_summary_the_county_list_and_a_sheet_per_village(ranked):
+    (path,) = (ranked["out"] / "workbooks").glob("*.xlsx")
+    villages = pd.read_csv(ranked["out"] / "village_readiness.csv", dtype={"village_code": str})
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames[:2] == ["汇总", "贫困户名单"]
+    assert len(workbook.sheetnames) == 2 + len(villages)
+    households = workbook["贫困户名单"]
+    header = [c.value for c in households[1]]
+    assert header[:5] == ["县内排序", "乡镇内排序", "村内排序", "乡镇", "行政村"]
+    assert "户主姓名" not in header and "户主证件号码" in header
+    assert households.max_row - 1 == len(ranked["csv"])
+    assert households.freeze_panes == "A2"
+    assert (
+        households.auto_filter.ref
+        == f"A1:{households.cell(1, len(header)).column_letter}{households.max_row}"
+    )
+    assert len(households.conditional_formatting) > 0
+    assert households.print_title_rows == "$1:$1"
+    assert households.page_setup.orientation == "landscape"
+    # every household on exactly one village sheet, under the same header
+    listed = 0
+    for name in workbook.sheetnames[2:]:
+        sheet = workbook[name]
+        row = next(r for r in range(1, 6) if sheet.cell(r, 1).value == "县内排序")
+        assert [c.value for c in sheet[row]] == header
+        assert sheet.freeze_panes == f"A{row + 1}"
+        listed += sheet.max_row - row
+    assert listed == len(ranked["csv"])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("headless Chromium is missing: `make browser` installs Debian's chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_the_html_report_renders_sorts_and_filters_in_headless_chromium(ranked, browser):
+    (path,) = (ranked["out"] / "html").glob("*.html")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    csv = ranked["csv"]
+    rows = page.locator("#households tbody tr")
+    assert rows.count() == len(csv)
+    assert page.locator("#villages tbody tr").count() == len(
+        pd.read_csv(ranked["out"] / "village_readiness.csv")
+    )
+    assert page.locator("svg#distribution g").count() == csv["village_code"].nunique()
+    first = page.locator("#households tbody tr:first-child td:nth-child(6)").inner_text()
+    assert first == csv["household_code"].iloc[0]  # most in need first
+
+    header = page.locator(
+        "#households th", has_text=word("exit_probability", "zh", HOUSEHOLD_COLUMNS)
+    )
+    column = header.get_attribute("data-index")
+    header.click()
+    header.click()  # descending: most likely to exit first
+    assert header.get_attribute("aria-sort") == "descending"
+    shown = page.locator(f"#households tbody td:nth-child({int(column) + 1})").all_inner_texts()
+    values = [float(v.rstrip("%")) for v in shown]
+    assert values == sorted(values, reverse=True) and values != sorted(values)
+    assert page.locator("#households tbody tr:first-child td:nth-child(6)").inner_text() != first
+
+    band = csv["risk_band"].iloc[0]
+    page.select_option("#band-filter", band)
+    assert rows.count() == int((csv["risk_band"] == band).sum()) < len(csv)
+    page.select_option("#band-filter", "")
+    page.fill("#search", csv["household_code"].iloc[3])
+    assert rows.count() == 1
+    assert page.locator("#shown").inner_text() == f"显示 1 / {len(csv)}"
+    page.screenshot(path=str(ranked["data"] / "08_reporting" / "household_ranking_report.png"))
+    assert not errors, errors
+
+
+def test_same_inputs_give_the_identical_csv_and_english_on_request(ranked, client):
+    """In-process runs with the latest model reproduce the CLI's list byte for byte; the
+    language switch turns every label and value into English."""
+    mlflow.set_experiment("ecpa_pipeline")
+    out = ranked["data"] / "08_reporting" / "household_ranking"
+    lists = []
+    for _ in range(2):
+        with mlflow.start_run():
+            run_pipeline(create_pipeline(), {"data_dir": str(ranked["data"])})
+        lists.append((out / "household_list.csv").read_bytes())
+    assert lists[0] == lists[1] == (ranked["out"] / "household_list.csv").read_bytes()
+
+    report = {"language": "en", "show_names": False, "mask_personal_data": True, "top_products": 3}
+    with mlflow.start_run():
+        run_pipeline(
+            create_pipeline(),
+            {"data_dir": str(ranked["data"])},
+            {"household_ranking": {"report": report}},
+        )
+    english = pd.read_csv(out / "household_list.csv")
+    assert set(english["risk_band"]) <= {"high risk", "medium risk", "low risk"}
+    assert english["meets_exit_criteria"].isin(["yes", "no"]).all()
+    assert english["main_cause"].str.fullmatch(r"[a-z ]+").all()
+    assert english["reasons"].str.contains(r"\((?:favours|hinders) exit\)").all()
+    (workbook,) = (out / "workbooks").glob("*.xlsx")
+    sheet = openpyxl.load_workbook(workbook)["Households"]
+    assert [c.value for c in sheet[1]][:3] == ["county rank", "township rank", "village rank"]
+    (html,) = (out / "html").glob("*.html")
+    text = html.read_text(encoding="utf-8")
+    assert '<html lang="en">' in text and "Village readiness" in text and "贫困户名单" not in text
