@@ -92,6 +92,10 @@ def test_another_survey_trains_and_evaluates(trained):
     assert trained["curve"]["learning_curve.validation_logloss"][0]["step"] == 0
     fairness = nodes.fairness_table(trained["scores"], trained["test"], PARAMS)
     assert set(fairness["value"]) == {"f", "m"}
+    # the groups share the overall budget: their selections and exits found add up to it
+    assert fairness["k"].sum() == model["k"]
+    found = (fairness["recall_at_k"] * fairness["positives"]).sum()
+    assert found == pytest.approx(model["recall_at_k"] * model["positives"])
     card = report.model_card(
         table,
         fairness,

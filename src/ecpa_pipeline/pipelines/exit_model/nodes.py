@@ -240,17 +240,18 @@ def evaluate_exit_model(
 
 def fairness_table(scores: pd.DataFrame, test: pd.DataFrame, params: dict) -> pd.DataFrame:
     """The test metrics and calibration within each audit group (e.g. minority head, female
-    head, disability, region, remoteness). The budget is the observed exits overall, applied
-    as the score threshold it implies."""
+    head, disability, region, remoteness). The budget is the observed exits overall: the
+    same k households the overall metrics select (ties in stable order), counted per group,
+    so that group errors add up to the overall ones."""
     y = test[params["label"]].to_numpy(int)
     p = scores["exit_probability"].to_numpy(float)
-    k = int(y.sum())
-    cut = np.sort(p)[::-1][k - 1] if k else 1.0
+    selected = np.zeros(len(p), dtype=bool)
+    selected[np.argsort(-p, kind="stable")[: int(y.sum())]] = True
     rows = []
     for column in params["audit_groups"]:
         for value, idx in test.groupby(column).indices.items():
             yy, pp = y[idx], p[idx]
-            m = binary_metrics(yy, pp, int((pp >= cut).sum()), params["operating_threshold"])
+            m = binary_metrics(yy, pp, int(selected[idx].sum()), params["operating_threshold"])
             rows.append(
                 {
                     "group": column,
