@@ -209,6 +209,7 @@ def test_the_html_report_renders_sorts_and_filters_in_headless_chromium(ranked, 
     header.click()  # descending: most likely to exit first
     assert header.get_attribute("aria-sort") == "descending"
     shown = page.locator(f"#households tbody td:nth-child({int(column) + 1})").all_inner_texts()
+    assert all(v.endswith("%") for v in shown)  # likelihoods shown as percentages
     values = [float(v.rstrip("%")) for v in shown]
     assert values == sorted(values, reverse=True) and values != sorted(values)
     assert page.locator("#households tbody tr:first-child td:nth-child(6)").inner_text() != first
