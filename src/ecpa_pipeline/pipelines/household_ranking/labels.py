@@ -129,7 +129,3 @@ def word(key: str, language: str, table: dict = WORDS) -> str:
         raise ValueError(f"report.language must be one of {LANGUAGES}, not {language!r}")
     return table[key][LANGUAGES.index(language)]
 
-
-def headers(columns: list[str], language: str, table: dict) -> dict[str, str]:
-    """Canonical column names → their labels in ``language``."""
-    return {c: word(c, language, table) for c in columns}
