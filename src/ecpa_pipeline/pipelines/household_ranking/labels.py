@@ -128,4 +128,3 @@ def word(key: str, language: str, table: dict = WORDS) -> str:
     if language not in LANGUAGES:
         raise ValueError(f"report.language must be one of {LANGUAGES}, not {language!r}")
     return table[key][LANGUAGES.index(language)]
-
