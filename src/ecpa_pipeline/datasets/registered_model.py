@@ -22,10 +22,6 @@ class RegisteredModel:
     run_id: str
     model: Any  # mlflow.pyfunc.PyFuncModel
 
-    @property
-    def uri(self) -> str:
-        return f"models:/{self.name}/{self.version}"
-
     def part(self, dataset: str) -> Any:
         """A dataset the logged Kedro inference pipeline carries (e.g. ``exit_booster`` or
         ``params:exit_model``), exactly as that version was trained."""
