@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ecpa_pipeline.domain.normalise import (
+    NFKC_STABLE,
     clean_text,
     halfwidth,
     match_codes,
@@ -36,6 +39,31 @@ def test_halfwidth_is_idempotent_and_undoes_fullwidth(text):
     wide = "".join(chr(ord(c) + 0xFEE0) for c in text)  # the full-width block mirrors ASCII
     assert halfwidth(S([wide]))[0] == text.strip()
     assert halfwidth(halfwidth(S([text])))[0] == halfwidth(S([text]))[0]
+
+
+def _composition_followers() -> set[str]:
+    """Characters that are the second half of a canonical two-character decomposition."""
+    followers = set()
+    for point in range(0x110000):
+        parts = unicodedata.decomposition(chr(point)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            followers.add(chr(int(parts[1], 16)))
+    return followers
+
+
+def test_characters_skipped_by_halfwidth_are_left_alone_by_nfkc_in_any_context():
+    stable = re.compile(f"[{NFKC_STABLE}]")
+    chars = [chr(p) for p in range(0x110000) if stable.fullmatch(chr(p))]
+    followers = _composition_followers()
+    assert len(chars) > 20_000  # the CJK block is in
+    for c in chars:
+        assert unicodedata.normalize("NFKC", c) == c, hex(ord(c))
+        assert unicodedata.combining(c) == 0 and c not in followers, hex(ord(c))
+
+
+@given(st.text(max_size=12))
+def test_halfwidth_equals_nfkc_then_trim(text):
+    assert halfwidth(S([text]))[0] == unicodedata.normalize("NFKC", text).strip()
 
 
 def test_excel_guards_and_missing_markers():

@@ -1,13 +1,12 @@
 """Reading raw exports as they come: any encoding of the contract, CSV or Excel.
 
 ``RawFilesDataset`` lists the files of one source under the raw folder and loads each lazily
-as a table of strings (cells exactly as written, nothing inferred), so the cleaning nodes
+as an Arrow table of strings (cells exactly as written, nothing inferred), so the cleaning nodes
 see what the data team's file says and can account for every row.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -16,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 from kedro.io import AbstractDataset, DatasetError
 
 logger = logging.getLogger(__name__)
@@ -75,11 +76,55 @@ def _excel_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def read_raw_table(path: Path, name: str) -> pd.DataFrame:
-    """One raw export as a table of strings; ``attrs['encoding']`` says how it was read.
+def _read_csv(data: bytes, sep: str, name: str, use_threads: bool = True) -> pa.Table:
+    """UTF-8 CSV bytes → an Arrow table of strings, every cell exactly as written.
 
     Raises:
-        RawFileError: unsupported type, empty file, unreadable encoding or sheet.
+        RawFileError: a row whose number of fields differs from the header's (named by its
+            number, header = row 1, as ``source_row``), or any other parse failure.
+    """
+    bad_rows = []
+
+    def invalid_row(row: pacsv.InvalidRow) -> str:
+        bad_rows.append(row)
+        return "error"
+
+    header = data.split(b"\n", 1)[0]
+    # The header is read as data (columns f0, f1, …) so that every column is typed as text;
+    # the count of separators bounds the number of columns.
+    text = {f"f{i}": pa.string() for i in range(header.count(sep.encode()) + 1)}
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=use_threads),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, invalid_row_handler=invalid_row
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=text, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if bad_rows and bad_rows[0].number is None and use_threads:
+            # Multithreaded parsing does not know line numbers: read again to name the row.
+            return _read_csv(data, sep, name, use_threads=False)
+        if bad_rows:
+            row = bad_rows[0]
+            raise RawFileError(
+                name,
+                f"row {row.number} has {row.actual_columns} fields where the header has "
+                f"{row.expected_columns}",
+            ) from None
+        raise RawFileError(name, f"not a readable table ({exc})") from exc
+    names = [str(v) for v in table.slice(0, 1).to_pylist()[0].values()]
+    return table.slice(1).rename_columns(names)
+
+
+def read_raw_table(path: Path, name: str) -> pa.Table:
+    """One raw export as an Arrow table of strings (cells as written, nothing inferred).
+
+    Raises:
+        RawFileError: unsupported type, empty file, unreadable encoding or sheet, ragged row.
     """
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
@@ -87,50 +132,40 @@ def read_raw_table(path: Path, name: str) -> pd.DataFrame:
             frame = _excel_as_text(pd.read_excel(path, sheet_name=0, engine="openpyxl"))
         except Exception as exc:  # openpyxl raises many types for a broken workbook
             raise RawFileError(name, f"unreadable Excel workbook ({exc})") from exc
-        encoding = "xlsx"
+        table = pa.Table.from_pandas(frame, preserve_index=False)
     elif suffix in TEXT_SUFFIXES:
         data = path.read_bytes()
         if not data.strip(UTF8_BOM + b" \r\n\t"):
             raise RawFileError(name, "empty file")
         encoding = detect_encoding(data, name)
-        if encoding != "utf-8":
+        if encoding == "utf-8-sig":
+            data = data[len(UTF8_BOM) :]
+        elif encoding != "utf-8":
             data = data.decode(encoding).encode("utf-8")  # one parser for every encoding
         header = data.split(b"\n", 1)[0]
         sep = "\t" if header.count(b"\t") > header.count(b",") else ","
-        # pyarrow's parser is several times faster on large files, the C parser on small ones;
-        # both read every cell as its exact text (no NA conversion).
-        engine = "pyarrow" if len(data) > 1_000_000 else "c"
-        try:
-            frame = pd.read_csv(
-                io.BytesIO(data),
-                dtype=str,
-                keep_default_na=False,
-                na_values=[],
-                sep=sep,
-                engine=engine,
-            )
-        except (pd.errors.ParserError, pa.ArrowInvalid) as exc:
-            raise RawFileError(name, f"not a readable table ({exc})") from exc
+        table = _read_csv(data, sep, name)
     else:
         raise RawFileError(name, f"unsupported file type {suffix!r} (expected .csv or .xlsx)")
-    if frame.empty:
+    if not table.num_rows:
         raise RawFileError(name, "no data rows below the header")
-    frame.attrs["encoding"] = encoding
-    return frame
+    return table
 
 
-def _load_any(path: Path, name: str) -> pd.DataFrame:
+def _load_any(path: Path, name: str) -> pa.Table:
     if path.suffix == ".parquet":
-        return pd.read_parquet(path)
+        return pq.read_table(path)
     return read_raw_table(path, name)
 
 
-class RawFilesDataset(AbstractDataset[None, dict[str, Callable[[], pd.DataFrame]]]):
+class RawFilesDataset(AbstractDataset[None, dict[str, Callable[[], pa.Table]]]):
     """All files of one source under the raw folder, loaded lazily.
 
     ``load()`` returns ``{relative_path: loader}`` sorted by path, e.g.
-    ``{"registry/registry_2014.csv": <function>}``; ``{}`` when nothing matches (a source a
-    county does not have, or ``_truth/`` with real data). Read-only.
+    ``{"registry/registry_2014.csv": <function>}``; each loader gives a ``pyarrow.Table``
+    (text columns for CSV and Excel exports, the stored schema for Parquet). ``{}`` when
+    nothing matches (a source a county does not have, or ``_truth/`` with real data).
+    Read-only.
 
     Example catalog entry::
 
@@ -145,7 +180,7 @@ class RawFilesDataset(AbstractDataset[None, dict[str, Callable[[], pd.DataFrame]
         self._pattern = pattern
         self.metadata = metadata
 
-    def load(self) -> dict[str, Callable[[], pd.DataFrame]]:
+    def load(self) -> dict[str, Callable[[], pa.Table]]:
         files = sorted(
             p
             for p in self._root.glob(self._pattern)

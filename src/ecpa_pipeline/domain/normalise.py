@@ -44,13 +44,26 @@ def by_unique(func: Callable) -> Callable:
     return wrapper
 
 
+# Characters NFKC leaves unchanged whatever surrounds them (stable alone, not combining,
+# never the second half of a composition): ASCII, the CJK unified ideographs and common CJK
+# punctuation. Cells made only of them — most cells of an export — need no normalising.
+NFKC_STABLE = (
+    "\t\n\r\x20-\x7e\u00b7\u00d7\u2014\u201c\u201d\u221a\u3001\u3002\u3008-\u3011\u4e00-\u9fff"
+)
+_NEEDS_NFKC = f"[^{NFKC_STABLE}]"
+
+
 def halfwidth(values: pd.Series) -> pd.Series:
     """Full-width digits, letters and punctuation to half-width (NFKC), trimmed.
 
     >>> halfwidth(pd.Series(["１２．５", "（米）", " ABC "])).tolist()
     ['12.5', '(米)', 'ABC']
     """
-    return values.astype("str").str.normalize("NFKC").str.strip()
+    text = values.astype("str")
+    changes = text.str.contains(_NEEDS_NFKC, regex=True, na=False)
+    if changes.any():
+        text = text.mask(changes, text[changes].str.normalize("NFKC"))
+    return text.str.strip()
 
 
 def strip_excel_guard(values: pd.Series) -> pd.Series:

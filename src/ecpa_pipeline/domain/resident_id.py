@@ -39,12 +39,6 @@ def compose(area: np.ndarray, birth_yyyymmdd: np.ndarray, sequence: np.ndarray) 
     return np.char.add(first17, check_characters(first17))
 
 
-def _chars(ids: np.ndarray) -> np.ndarray:
-    """An (n, 18) array of characters; shorter or longer IDs are padded/cut (checked apart)."""
-    fixed = np.char.upper(np.asarray(ids, dtype="U18"))
-    return fixed.view("U1").reshape(len(fixed), 18)
-
-
 def well_formed(ids: np.ndarray) -> np.ndarray:
     """18 characters: 17 digits and a digit or X (upper or lower case)."""
     s = np.asarray(ids, dtype=str)
@@ -64,20 +58,31 @@ def valid_check_character(ids: np.ndarray) -> np.ndarray:
     return ok & (expected == last)
 
 
-def _slice(chars: np.ndarray, start: int, stop: int) -> np.ndarray:
-    return np.ascontiguousarray(chars[:, start:stop]).view(f"U{stop - start}").ravel()
+def _number(points: np.ndarray, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """The decimal number written in characters ``start:stop`` and whether they are digits."""
+    digits = points[:, start:stop].astype(np.int64) - ord("0")
+    ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    return digits @ 10 ** np.arange(stop - start - 1, -1, -1), ok
 
 
 def birth_dates(ids: np.ndarray) -> np.ndarray:
     """Birth dates (datetime64[D]); NaT where positions 7-14 are not a real date."""
-    chars = _chars(ids)
-    iso = (
-        pd.Series(_slice(chars, 6, 10)) + "-" + _slice(chars, 10, 12) + "-" + _slice(chars, 12, 14)
+    points = _codepoints(ids, 18)
+    year, year_ok = _number(points, 6, 10)
+    month, month_ok = _number(points, 10, 12)
+    day, day_ok = _number(points, 12, 14)
+    # Assembled from numbers (no string parsing); impossible dates (0230, 1301) become NaT.
+    parts = pd.DataFrame(
+        {
+            "year": np.where(year_ok, year, 0),
+            "month": np.where(month_ok, month, 0),
+            "day": np.where(day_ok, day, 0),
+        }
     )
-    return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce").to_numpy(dtype="datetime64[D]")
+    return pd.to_datetime(parts, errors="coerce").to_numpy(dtype="datetime64[D]")
 
 
 def is_male(ids: np.ndarray) -> np.ndarray:
     """Sex from the 17th character: odd for men."""
-    digit = _chars(ids)[:, 16]
-    return np.isin(digit, list("13579"))
+    digit = _codepoints(ids, 18)[:, 16]
+    return np.isin(digit, [ord(c) for c in "13579"])

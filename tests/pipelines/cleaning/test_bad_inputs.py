@@ -157,6 +157,20 @@ def test_file_level_defects_stop_the_run_with_a_clear_message(tmp_path, how):
     assert message in str(info.value)
 
 
+def test_a_row_with_too_many_fields_stops_the_run_naming_the_row(tmp_path):
+    raw = write_mini_world(tmp_path / "01_raw")
+    path = raw / "registry" / "registry_2019.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines[3] += ",an unquoted, comma"  # row 4 (header = row 1) gets two fields too many
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fields = len(lines[0].split(","))
+    with pytest.raises(RawFileError) as info:
+        clean_world(tmp_path)
+    assert str(info.value) == (
+        f"registry/registry_2019.csv: row 4 has {fields + 2} fields where the header has {fields}"
+    )
+
+
 def test_english_aliases_and_header_variants_are_accepted(tmp_path, parameters):
     raw = write_mini_world(tmp_path / "01_raw")
     path = raw / "registry" / "registry_2019.csv"

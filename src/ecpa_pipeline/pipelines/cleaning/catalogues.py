@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ecpa_pipeline.domain.normalise import (
     by_unique,
@@ -222,18 +225,23 @@ def match_products(texts: pd.Series, aliases: pd.DataFrame) -> tuple[pd.Series, 
     Returns:
         product codes (``<NA>`` when none or ambiguous) and the ambiguity mask.
     """
-    text = clean_text(texts).fillna("")
-    best = pd.Series(pd.NA, index=texts.index, dtype="str")
-    best_len = pd.Series(0, index=texts.index)
-    ambiguous = pd.Series(False, index=texts.index)
-    for alias, code, length in aliases[["alias", "product_code", "length"]].itertuples(index=False):
-        hit = text.str.contains(alias, regex=False)
+    text = pa.array(clean_text(texts).fillna(""), type=pa.string())
+    product, codes = pd.factorize(aliases["product_code"])
+    best = np.full(len(text), -1)  # position in ``codes``
+    best_len = np.zeros(len(text), dtype=int)
+    ambiguous = np.zeros(len(text), dtype=bool)
+    for alias, code, length in zip(aliases["alias"], product, aliases["length"], strict=True):
+        hit = pc.match_substring(text, alias).to_numpy(zero_copy_only=False)
         if not hit.any():
             continue
         new = hit & (best_len == 0)
         best[new], best_len[new] = code, length
         ambiguous |= hit & ~new & (best_len == length) & (best != code)
-    return best.mask(ambiguous), ambiguous
+    found = pd.Series(np.asarray(codes, dtype=object)[best], index=texts.index, dtype="str").where(
+        best >= 0
+    )
+    ambiguous = pd.Series(ambiguous, index=texts.index)
+    return found.mask(ambiguous), ambiguous
 
 
 def clean_village_production(

@@ -9,7 +9,16 @@ import pandas as pd
 from ecpa_pipeline.datasets import RawFileError
 from ecpa_pipeline.domain.normalise import clean_text, match_codes, parse_bool, parse_number
 
-from .ledger import FILE, ROW, accounting, flag, quarantine, read_source, split_duplicates
+from .ledger import (
+    FILE,
+    ROW,
+    accounting,
+    flag,
+    quarantine,
+    quarantine_first,
+    read_source,
+    split_duplicates,
+)
 
 SOURCE = "income"
 MONEY = [
@@ -68,20 +77,18 @@ def clean_income(
         rows_year = int(year[frame[FILE] == file].mode().iloc[0])
         named = frame.loc[frame[FILE] == file, "file_year"].iloc[0]
         raise RawFileError(file, f"the file name says {named} but its rows say {rows_year}")
-    frame, q = quarantine(frame, wrong_year | year.isna(), SOURCE, "year_mismatch", columns)
-    ledger.append(q)
-
-    frame, q = quarantine(frame, frame["household_code"].isna(), SOURCE, "missing_key", columns)
-    ledger.append(q)
-    frame, q = quarantine(
+    frame, parts = quarantine_first(
         frame,
-        frame["village_code"].isna(),
+        [
+            ("year_mismatch", wrong_year | year.isna(), ""),
+            ("missing_key", frame["household_code"].isna(), ""),
+            ("unknown_household", frame["village_code"].isna(), frame["household_code"]),
+        ],
         SOURCE,
-        "unknown_household",
         columns,
-        frame["household_code"],
     )
-    ledger.append(q)
+    ledger += parts
+    # Depends on which rows remain: after the row-wise checks.
     frame, q = quarantine(
         frame,
         frame.duplicated([FILE, "household_code"]),

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ecpa_pipeline.datasets import RawFileError
 
@@ -41,32 +42,33 @@ def header_lookup(mapping: dict[str, str]) -> dict[str, str]:
 
 
 def canonical_columns(
-    frame: pd.DataFrame, mapping: dict[str, str], required: list[str], file: str
-) -> pd.DataFrame:
-    """Rename a raw table's headers to canonical names; unknown extra columns are dropped.
+    table: pa.Table, mapping: dict[str, str], required: list[str], file: str
+) -> pa.Table:
+    """A raw table's columns under canonical names, in contract order; unknown extra columns
+    are dropped, contract columns the file lacks are empty text. The first of two headers
+    meaning the same column wins.
 
     Raises:
         RawFileError: when a required column is missing.
     """
     lookup = header_lookup(mapping)
-    rename = {}
-    for header in frame.columns:
+    found: dict[str, int] = {}
+    for i, header in enumerate(table.column_names):
         key = _norm_header(header)
         canonical = lookup.get(key) or lookup.get(_UNIT_SUFFIX.sub("", key))
-        if canonical and canonical not in rename.values():
-            rename[header] = canonical
-    missing = [c for c in required if c not in rename.values()]
+        if canonical:
+            found.setdefault(canonical, i)
+    missing = [c for c in required if c not in found]
     if missing:
         names = ", ".join(f"{mapping[c]} ({c})" for c in missing)
         raise RawFileError(file, f"required column(s) missing: {names}")
-    dropped = [h for h in frame.columns if h not in rename]
+    dropped = [h for i, h in enumerate(table.column_names) if i not in found.values()]
     if dropped:
         logger.info("%s: ignoring columns not in the contract: %s", file, dropped)
-    out = frame[list(rename)].rename(columns=rename)
-    for column in mapping:
-        if column not in out:
-            out[column] = ""
-    return out
+    empty = pa.repeat(pa.scalar("", pa.string()), table.num_rows)
+    return pa.table(
+        {c: table.column(found[c]).cast(pa.string()) if c in found else empty for c in mapping}
+    )
 
 
 def year_of(file: str) -> int | None:
@@ -76,7 +78,7 @@ def year_of(file: str) -> int | None:
 
 
 def read_source(
-    loaders: dict[str, Callable[[], pd.DataFrame]],
+    loaders: dict[str, Callable[[], pa.Table]],
     mapping: dict[str, str],
     required: list[str],
     source: str,
@@ -90,25 +92,32 @@ def read_source(
     """
     if not loaders:
         raise RawFileError(source, "no files found for this source in the raw folder")
-    frames = []
+    tables = []
     for file, load in loaders.items():
-        frame = canonical_columns(load(), mapping, required, file)
-        frame.insert(0, ROW, np.arange(2, len(frame) + 2))
-        frame.insert(0, FILE, file)
+        table = canonical_columns(load(), mapping, required, file)
+        rows = table.num_rows
+        columns = {
+            FILE: pa.repeat(pa.scalar(file, pa.string()), rows),
+            ROW: pa.array(np.arange(2, rows + 2)),
+            **dict(zip(table.column_names, table.columns, strict=True)),
+        }
         if year_in_name:
             year = year_of(file)
             if year is None:
                 raise RawFileError(file, "no year in the file name (expected e.g. _2016)")
-            frame["file_year"] = year
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+            columns["file_year"] = pa.repeat(pa.scalar(year, pa.int64()), rows)
+        tables.append(pa.table(columns))
+    # One conversion for all files of the source: per-file frames would cost more than reading.
+    return pa.concat_tables(tables).combine_chunks().to_pandas()
 
 
 def raw_json(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Each row's raw values as a JSON object (kept with quarantined rows, locally only)."""
-    records = frame[columns].to_dict(orient="records")
+    rows = frame[columns].to_numpy(dtype=object)
     return pd.Series(
-        [json.dumps(r, ensure_ascii=False) for r in records], index=frame.index, dtype="str"
+        [json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False) for row in rows],
+        index=frame.index,
+        dtype="str",
     )
 
 
@@ -121,25 +130,69 @@ def issues(
     raw_columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """Ledger entries for ``rows`` (which carry ``source_file``/``source_row``)."""
-    county = ""
+
+    def text(value: pd.Series | str) -> pd.Series:
+        if isinstance(value, pd.Series):
+            return pd.Series(value.to_numpy(), index=rows.index).astype("str")
+        return pd.Series(value, index=rows.index, dtype="str")
+
+    county = text("")
     if "village_code" in rows:
         village = rows["village_code"].astype("str").str.strip()
-        county = village.str[:6].where(village.str.fullmatch(r"\d{12}"), "").to_numpy()
-    out = pd.DataFrame(
+        county = village.str[:6].where(village.str.fullmatch(r"\d{12}"), "")
+    raw = raw_json(rows, raw_columns) if raw_columns and len(rows) else text("")
+    return pd.DataFrame(
         {
-            "source": source,
-            FILE: rows[FILE].to_numpy(),
-            ROW: rows[ROW].to_numpy(),
+            "source": text(source),
+            FILE: rows[FILE].astype("str"),
+            ROW: rows[ROW].astype("int64"),
             "county_code": county,
-            "outcome": outcome,
-            "code": code,
-            "detail": detail.to_numpy() if isinstance(detail, pd.Series) else detail,
+            "outcome": text(outcome),
+            "code": text(code),
+            "detail": text(detail),
+            "raw_values": raw,
         }
+    ).reset_index(drop=True)
+
+
+def _selected(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> np.ndarray:
+    """Whether ``mask`` selects each row of ``frame`` (aligned on the index; NA = no)."""
+    if isinstance(mask, pd.Series) and not mask.index.equals(frame.index):
+        mask = mask.reindex(frame.index)
+    return pd.Series(mask, copy=False).fillna(False).to_numpy(dtype=bool)
+
+
+def _entries(
+    frame: pd.DataFrame,
+    selected: np.ndarray,
+    source: str,
+    outcome: str,
+    code: str,
+    detail: pd.Series | str = "",
+    raw_columns: list[str] | None = None,
+) -> pd.DataFrame:
+    """Ledger entries for the selected rows of ``frame``. Only the columns the ledger needs
+    are copied: frames here are wide and long, the selections small."""
+    at = np.flatnonzero(selected)
+    needed = [
+        FILE,
+        ROW,
+        *(["village_code"] if "village_code" in frame else []),
+        *(raw_columns or []),
+    ]
+    if isinstance(detail, pd.Series):
+        if not detail.index.equals(frame.index):
+            detail = detail.reindex(frame.index)
+        detail = detail.take(at)
+    return issues(
+        frame[list(dict.fromkeys(needed))].take(at), source, outcome, code, detail, raw_columns
     )
-    out["raw_values"] = raw_json(rows, raw_columns).to_numpy() if raw_columns and len(rows) else ""
-    return out.astype(
-        {FILE: "str", ROW: "int64", "county_code": "str", "detail": "str", "raw_values": "str"}
-    )
+
+
+def _kept(frame: pd.DataFrame, selected: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` not selected (positional ``take``: faster than a boolean filter
+    on Arrow-backed columns; no copy when nothing is selected)."""
+    return frame.take(np.flatnonzero(~selected)) if selected.any() else frame
 
 
 def split_duplicates(
@@ -147,8 +200,8 @@ def split_duplicates(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop exact duplicates (same values in every contract column), keeping the first in
     file order. Returns the remaining rows and their ledger entries."""
-    dup = frame.duplicated(subset=columns, keep="first")
-    return frame[~dup], issues(frame[dup], source, DUPLICATE, "exact_duplicate")
+    dup = frame.duplicated(subset=columns, keep="first").to_numpy()
+    return _kept(frame, dup), _entries(frame, dup, source, DUPLICATE, "exact_duplicate")
 
 
 def quarantine(
@@ -161,18 +214,34 @@ def quarantine(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Move the rows selected by ``mask`` to quarantine with ``code``. Returns kept rows and
     the ledger entries of the quarantined ones."""
-    mask = mask.fillna(False).astype(bool)
-    d = detail[mask] if isinstance(detail, pd.Series) else detail
-    return frame[~mask], issues(frame[mask], source, QUARANTINE, code, d, raw_columns)
+    selected = _selected(frame, mask)
+    entries = _entries(frame, selected, source, QUARANTINE, code, detail, raw_columns)
+    return _kept(frame, selected), entries
+
+
+def quarantine_first(
+    frame: pd.DataFrame,
+    checks: list[tuple[str, pd.Series, pd.Series | str]],
+    source: str,
+    raw_columns: list[str],
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Quarantine each row for the first of ``checks`` (``(code, mask, detail)``, in order of
+    precedence) that selects it — as successive ``quarantine`` calls would, for row-wise
+    checks, but filtering the frame once. Returns kept rows and one ledger part per check."""
+    taken = np.zeros(len(frame), dtype=bool)
+    entries = []
+    for code, mask, detail in checks:
+        selected = _selected(frame, mask) & ~taken
+        entries.append(_entries(frame, selected, source, QUARANTINE, code, detail, raw_columns))
+        taken |= selected
+    return _kept(frame, taken), entries
 
 
 def flag(
     frame: pd.DataFrame, mask: pd.Series, source: str, code: str, detail: pd.Series | str = ""
 ) -> pd.DataFrame:
     """Ledger entries flagging the rows selected by ``mask`` (the rows stay clean)."""
-    mask = mask.fillna(False).astype(bool)
-    d = detail[mask] if isinstance(detail, pd.Series) else detail
-    return issues(frame[mask], source, FLAG, code, d)
+    return _entries(frame, _selected(frame, mask), source, FLAG, code, detail)
 
 
 def accounting(source: str, read: int, clean: int, ledger: pd.DataFrame) -> pd.DataFrame:

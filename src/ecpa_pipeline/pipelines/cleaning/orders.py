@@ -16,7 +16,7 @@ from ecpa_pipeline.domain.normalise import clean_text, parse_date, parse_number
 from ecpa_pipeline.domain.units import pack_weight_kg, unit_to_kg
 
 from .catalogues import match_products, product_aliases
-from .ledger import FILE, ROW, accounting, quarantine, read_source, split_duplicates
+from .ledger import FILE, ROW, accounting, quarantine_first, read_source, split_duplicates
 
 REVENUE_STATUSES = ("completed", "pending")
 
@@ -147,35 +147,29 @@ def clean_orders(
     subset = [FILE, *columns] if source == "orders_pinduoduo" else columns
     frame, dup = split_duplicates(raw, subset, source)
     ledger = [dup]
-    frame, q = quarantine(
-        frame, lines.loc[frame.index, "order_id"].isna(), source, "missing_key", columns, "order_id"
+    lines = lines.loc[frame.index]
+    shop_key = lines["shop_key"].fillna("")
+    unattributed = lines["village_code"].isna()
+    product, ambiguous = match_products(lines["title"], product_aliases(products))
+    title = clean_text(lines["title"]).fillna("")
+    lines = lines.assign(product_code=product)
+    # Every check is row-wise: the first that fails names the reason.
+    frame, parts = quarantine_first(
+        frame,
+        [
+            ("missing_key", lines["order_id"].isna(), "order_id"),
+            ("shop_quarantined", unattributed & shop_key.isin(quarantined_shops), shop_key),
+            ("unknown_shop", unattributed, shop_key),
+            ("ambiguous_product", ambiguous, title),
+            ("unknown_product", product.isna(), title),
+            ("no_weight", ~(lines["quantity_kg"] > 0), ""),
+            ("missing_amount", lines["amount_yuan"].isna(), ""),
+            ("bad_date", lines["order_time"].isna(), ""),
+        ],
+        source,
+        columns,
     )
-    ledger.append(q)
-    shop_key = lines.loc[frame.index, "shop_key"].fillna("")
-    unattributed = lines.loc[frame.index, "village_code"].isna()
-    held = unattributed & shop_key.isin(quarantined_shops)
-    frame, q = quarantine(frame, held, source, "shop_quarantined", columns, shop_key)
-    ledger.append(q)
-    frame, q = quarantine(
-        frame, unattributed[frame.index], source, "unknown_shop", columns, shop_key[frame.index]
-    )
-    ledger.append(q)
-    product, ambiguous = match_products(lines.loc[frame.index, "title"], product_aliases(products))
-    title = clean_text(lines.loc[frame.index, "title"]).fillna("")
-    frame, q = quarantine(frame, ambiguous, source, "ambiguous_product", columns, title)
-    ledger.append(q)
-    frame, q = quarantine(
-        frame, product[frame.index].isna(), source, "unknown_product", columns, title[frame.index]
-    )
-    ledger.append(q)
-    lines = lines.loc[frame.index].assign(product_code=product[frame.index])
-    for code, mask in (
-        ("no_weight", ~(lines["quantity_kg"] > 0)),
-        ("missing_amount", lines["amount_yuan"].isna()),
-        ("bad_date", lines["order_time"].isna()),
-    ):
-        frame, q = quarantine(frame, mask.loc[frame.index], source, code, columns)
-        ledger.append(q)
+    ledger += parts
     lines = lines.loc[frame.index]
     out = pd.DataFrame(
         {

@@ -185,7 +185,11 @@ def clean_persons(
             **{c: coded[c] for c in PERSON_CODES},
             "birth_date": birth,
             "age": year - birth.dt.year,
-            "education_level": coded["education"].map(EDUCATION_LEVEL).astype(float),
+            # Mapped per category: a dict map on text columns runs element by element.
+            "education_level": coded["education"]
+            .astype("category")
+            .map(EDUCATION_LEVEL)
+            .astype(float),
             "health": health,
             "migrant_months": months,
             "critical_illness_insurance": insured,

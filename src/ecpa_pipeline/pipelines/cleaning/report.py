@@ -122,6 +122,7 @@ def score_defect_detection(
         return pd.DataFrame()
     defects = (
         truth["_truth/defects.csv"]()
+        .to_pandas()
         .astype({"row": "int64"})
         .rename(columns={"file": FILE, "row": ROW})
     )

@@ -178,7 +178,7 @@ def _oracle(test: pd.DataFrame, truth: dict, secret: str, params: dict) -> np.nd
     name = "_truth/household_years.parquet"
     if name not in truth:
         return None
-    t = truth[name]()
+    t = truth[name]().to_pandas()
     t = t[t["exit_prob"].notna()]
     keys = pseudonymise(t["household_code"], secret)
     lookup = pd.Series(

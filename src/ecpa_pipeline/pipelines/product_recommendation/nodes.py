@@ -109,7 +109,7 @@ def _truth_relevance(test: pd.DataFrame, truth: dict, params: dict) -> pd.Series
     name = "_truth/village_products.parquet"
     if name not in truth:
         return None
-    potential = truth[name]().set_index(PAIR)["potential_2020"]
+    potential = truth[name]().to_pandas().set_index(PAIR)["potential_2020"]
     values = potential.reindex(pd.MultiIndex.from_frame(test[PAIR])).to_numpy(float)
     cuts = np.nanquantile(potential.to_numpy(float), params["truth_grade_quantiles"])
     return pd.Series(np.searchsorted(cuts, values, side="right"), index=test.index, dtype=float)
