@@ -121,40 +121,6 @@ def raw_json(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     )
 
 
-def issues(
-    rows: pd.DataFrame,
-    source: str,
-    outcome: str,
-    code: str,
-    detail: pd.Series | str = "",
-    raw_columns: list[str] | None = None,
-) -> pd.DataFrame:
-    """Ledger entries for ``rows`` (which carry ``source_file``/``source_row``)."""
-
-    def text(value: pd.Series | str) -> pd.Series:
-        if isinstance(value, pd.Series):
-            return pd.Series(value.to_numpy(), index=rows.index).astype("str")
-        return pd.Series(value, index=rows.index, dtype="str")
-
-    county = text("")
-    if "village_code" in rows:
-        village = rows["village_code"].astype("str").str.strip()
-        county = village.str[:6].where(village.str.fullmatch(r"\d{12}"), "")
-    raw = raw_json(rows, raw_columns) if raw_columns and len(rows) else text("")
-    return pd.DataFrame(
-        {
-            "source": text(source),
-            FILE: rows[FILE].astype("str"),
-            ROW: rows[ROW].astype("int64"),
-            "county_code": county,
-            "outcome": text(outcome),
-            "code": text(code),
-            "detail": text(detail),
-            "raw_values": raw,
-        }
-    ).reset_index(drop=True)
-
-
 def _selected(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> np.ndarray:
     """Whether ``mask`` selects each row of ``frame`` (aligned on the index; NA = no)."""
     if isinstance(mask, pd.Series) and not mask.index.equals(frame.index):
@@ -171,8 +137,9 @@ def _entries(
     detail: pd.Series | str = "",
     raw_columns: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Ledger entries for the selected rows of ``frame``. Only the columns the ledger needs
-    are copied: frames here are wide and long, the selections small."""
+    """Ledger entries (``ISSUE_COLUMNS``) for the selected rows of ``frame``, which carries
+    ``source_file``/``source_row``. Only the columns the ledger needs are copied: frames here
+    are wide and long, the selections small."""
     at = np.flatnonzero(selected)
     needed = [
         FILE,
@@ -180,13 +147,31 @@ def _entries(
         *(["village_code"] if "village_code" in frame else []),
         *(raw_columns or []),
     ]
-    if isinstance(detail, pd.Series):
-        if not detail.index.equals(frame.index):
-            detail = detail.reindex(frame.index)
-        detail = detail.take(at)
-    return issues(
-        frame[list(dict.fromkeys(needed))].take(at), source, outcome, code, detail, raw_columns
-    )
+    rows = frame[list(dict.fromkeys(needed))].take(at)
+
+    def text(value: pd.Series | str) -> pd.Series:
+        if isinstance(value, pd.Series):
+            if not value.index.equals(frame.index):
+                value = value.reindex(frame.index)
+            return pd.Series(value.to_numpy()[at], index=rows.index).astype("str")
+        return pd.Series(value, index=rows.index, dtype="str")
+
+    county = text("")
+    if "village_code" in rows:
+        village = rows["village_code"].astype("str").str.strip()
+        county = village.str[:6].where(village.str.fullmatch(r"\d{12}"), "")
+    return pd.DataFrame(
+        {
+            "source": text(source),
+            FILE: rows[FILE].astype("str"),
+            ROW: rows[ROW].astype("int64"),
+            "county_code": county,
+            "outcome": text(outcome),
+            "code": text(code),
+            "detail": text(detail),
+            "raw_values": raw_json(rows, raw_columns) if raw_columns and len(at) else text(""),
+        }
+    ).reset_index(drop=True)
 
 
 def _kept(frame: pd.DataFrame, selected: np.ndarray) -> pd.DataFrame:
