@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ecpa_pipeline.domain.normalise import (
+    MISSING_MARKERS,
     NFKC_STABLE,
     clean_text,
     halfwidth,
@@ -64,6 +65,15 @@ def test_characters_skipped_by_halfwidth_are_left_alone_by_nfkc_in_any_context()
 @given(st.text(max_size=12))
 def test_halfwidth_equals_nfkc_then_trim(text):
     assert halfwidth(S([text]))[0] == unicodedata.normalize("NFKC", text).strip()
+
+
+@given(st.text(alphabet=st.sampled_from("= '\t a1-/无NUL值\u3000１（\"\u0301"), max_size=6))
+def test_clean_text_equals_the_full_clean_up_of_every_cell(text):
+    # clean_text passes plain cells through untouched: that shortcut must change nothing.
+    cleaned = strip_excel_guard(halfwidth(S([text]))).str.strip()
+    expected = None if cleaned[0] in MISSING_MARKERS else cleaned[0]
+    got = clean_text(S([text, "plain"]))[0]
+    assert (None if pd.isna(got) else got) == expected
 
 
 def test_excel_guards_and_missing_markers():

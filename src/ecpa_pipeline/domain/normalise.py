@@ -47,10 +47,15 @@ def by_unique(func: Callable) -> Callable:
 # Characters NFKC leaves unchanged whatever surrounds them (stable alone, not combining,
 # never the second half of a composition): ASCII, the CJK unified ideographs and common CJK
 # punctuation. Cells made only of them — most cells of an export — need no normalising.
-NFKC_STABLE = (
-    "\t\n\r\x20-\x7e\u00b7\u00d7\u2014\u201c\u201d\u221a\u3001\u3002\u3008-\u3011\u4e00-\u9fff"
-)
+_STABLE_VISIBLE = "\u00b7\u00d7\u2014\u201c\u201d\u221a\u3001\u3002\u3008-\u3011\u4e00-\u9fff"
+NFKC_STABLE = "\t\n\r\x20-\x7e" + _STABLE_VISIBLE
 _NEEDS_NFKC = f"[^{NFKC_STABLE}]"
+# A cell ``clean_text`` leaves as it is (or empty): NFKC-stable, no surrounding blanks, no
+# Excel guard (first character neither ``=`` nor ``'``).
+_PLAIN = (
+    f"(?:[\x21-\x26\x28-\x3c\x3e-\x7e{_STABLE_VISIBLE}]"
+    f"(?:[{NFKC_STABLE}]*[\x21-\x7e{_STABLE_VISIBLE}])?)?"
+)
 
 
 def halfwidth(values: pd.Series) -> pd.Series:
@@ -73,15 +78,24 @@ def strip_excel_guard(values: pd.Series) -> pd.Series:
     ['0123', '13800000000', 'plain']
     """
     guarded = values.str.startswith('="') & values.str.endswith('"') & (values.str.len() >= 3)
-    values = values.where(~guarded.fillna(False).astype(bool), values.str.slice(2, -1))
+    guarded = guarded.fillna(False).astype(bool)
+    if guarded.any():
+        values = values.mask(guarded, values[guarded].str.slice(2, -1))
     quoted = values.str.startswith("'").fillna(False).astype(bool)
-    return values.where(~quoted, values.str.slice(1))
+    if quoted.any():
+        values = values.mask(quoted, values[quoted].str.slice(1))
+    return values
 
 
 @by_unique
 def clean_text(values: pd.Series) -> pd.Series:
     """Half-width, unguarded, trimmed text; missing markers become ``<NA>``."""
-    text = strip_excel_guard(halfwidth(values)).str.strip()
+    text = values.astype("str")
+    # Most cells are plain already (and IDs, names, order numbers are nearly all distinct,
+    # so ``by_unique`` saves nothing there): only the others go through the clean-up.
+    rest = ~text.str.fullmatch(_PLAIN, na=False)
+    if rest.any():
+        text = text.mask(rest, strip_excel_guard(halfwidth(text[rest])).str.strip())
     return text.mask(text.isin(MISSING_MARKERS))
 
 
@@ -194,7 +208,7 @@ def match_codes(
         Canonical codes (``<NA>`` where missing or not matched) and the not-matched mask.
     """
     text = clean_text(values).str.replace(r"\s+", "", regex=True)
-    canon = {halfwidth(pd.Series([c])).iloc[0]: c for c in code_list}
+    canon = dict(zip(halfwidth(pd.Series(code_list, dtype="str")), code_list, strict=True))
     mapped = text.map(canon)
     if variants:
         mapped = mapped.fillna(text.map(variants))

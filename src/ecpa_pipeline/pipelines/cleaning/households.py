@@ -67,7 +67,9 @@ def clean_income(
         columns={"year": "file_year"}
     )
     raw = raw.merge(known, on=["file_year", "household_code"], how="left", validate="many_to_one")
-    frame, dup = split_duplicates(raw, [FILE, *columns], SOURCE)
+    frame, dup = split_duplicates(
+        raw, [FILE, *columns], SOURCE, likely_key=[FILE, "household_code"]
+    )
     ledger = [dup]
     year, _ = parse_number(frame["year"])
     wrong_year = year.notna() & (year != frame["file_year"])

@@ -141,6 +141,8 @@ def _entries(
     ``source_file``/``source_row``. Only the columns the ledger needs are copied: frames here
     are wide and long, the selections small."""
     at = np.flatnonzero(selected)
+    if not len(at):
+        return empty_issues()
     needed = [
         FILE,
         ROW,
@@ -151,9 +153,11 @@ def _entries(
 
     def text(value: pd.Series | str) -> pd.Series:
         if isinstance(value, pd.Series):
-            if not value.index.equals(frame.index):
-                value = value.reindex(frame.index)
-            return pd.Series(value.to_numpy()[at], index=rows.index).astype("str")
+            if value.index.equals(frame.index):
+                value = value.iloc[at]
+            else:
+                value = value.reindex(frame.index[at])
+            return pd.Series(value.to_numpy(), index=rows.index).astype("str")
         return pd.Series(value, index=rows.index, dtype="str")
 
     county = text("")
@@ -169,7 +173,7 @@ def _entries(
             "outcome": text(outcome),
             "code": text(code),
             "detail": text(detail),
-            "raw_values": raw_json(rows, raw_columns) if raw_columns and len(at) else text(""),
+            "raw_values": raw_json(rows, raw_columns) if raw_columns else text(""),
         }
     ).reset_index(drop=True)
 
@@ -181,11 +185,22 @@ def _kept(frame: pd.DataFrame, selected: np.ndarray) -> pd.DataFrame:
 
 
 def split_duplicates(
-    frame: pd.DataFrame, columns: list[str], source: str
+    frame: pd.DataFrame, columns: list[str], source: str, likely_key: list[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop exact duplicates (same values in every contract column), keeping the first in
-    file order. Returns the remaining rows and their ledger entries."""
-    dup = frame.duplicated(subset=columns, keep="first").to_numpy()
+    file order. Returns the remaining rows and their ledger entries.
+
+    ``likely_key`` (a subset of ``columns`` that nearly identifies a row) makes it faster:
+    only rows sharing it are compared on every column.
+    """
+    if likely_key:
+        dup = np.zeros(len(frame), dtype=bool)
+        shared = frame.duplicated(subset=likely_key, keep=False).to_numpy()
+        if shared.any():
+            candidates = frame[columns].take(np.flatnonzero(shared))
+            dup[shared] = candidates.duplicated(keep="first").to_numpy()
+    else:
+        dup = frame.duplicated(subset=columns, keep="first").to_numpy()
     return _kept(frame, dup), _entries(frame, dup, source, DUPLICATE, "exact_duplicate")
 
 
@@ -204,18 +219,24 @@ def quarantine(
     return _kept(frame, selected), entries
 
 
+Check = pd.Series | Callable[[np.ndarray], pd.Series]
+
+
 def quarantine_first(
     frame: pd.DataFrame,
-    checks: list[tuple[str, pd.Series, pd.Series | str]],
+    checks: list[tuple[str, Check, pd.Series | str]],
     source: str,
     raw_columns: list[str],
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Quarantine each row for the first of ``checks`` (``(code, mask, detail)``, in order of
-    precedence) that selects it — as successive ``quarantine`` calls would, for row-wise
-    checks, but filtering the frame once. Returns kept rows and one ledger part per check."""
+    precedence) that selects it — as successive ``quarantine`` calls would, but filtering the
+    frame once. A check that depends on which rows are still in (a duplicate key, say) is a
+    function of the boolean array of remaining rows. Returns kept rows and one ledger part
+    per check."""
     taken = np.zeros(len(frame), dtype=bool)
     entries = []
-    for code, mask, detail in checks:
+    for code, check, detail in checks:
+        mask = check(~taken) if callable(check) else check
         selected = _selected(frame, mask) & ~taken
         entries.append(_entries(frame, selected, source, QUARANTINE, code, detail, raw_columns))
         taken |= selected

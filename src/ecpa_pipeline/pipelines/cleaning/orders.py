@@ -145,7 +145,7 @@ def clean_orders(
     )
     raw = raw.assign(village_code=lines["village_code"])  # for the ledger's county
     subset = [FILE, *columns] if source == "orders_pinduoduo" else columns
-    frame, dup = split_duplicates(raw, subset, source)
+    frame, dup = split_duplicates(raw, subset, source, likely_key=["order_id", "title"])
     ledger = [dup]
     lines = lines.loc[frame.index]
     shop_key = lines["shop_key"].fillna("")

@@ -16,7 +16,15 @@ from ecpa_pipeline.domain.normalise import (
 )
 from ecpa_pipeline.domain.registry import HOUSEHOLD_FIELDS
 
-from .ledger import FILE, ROW, accounting, flag, quarantine, read_source, split_duplicates
+from .ledger import (
+    FILE,
+    ROW,
+    accounting,
+    flag,
+    quarantine_first,
+    read_source,
+    split_duplicates,
+)
 
 SOURCE = "registry"
 PERSON_CODES = {
@@ -28,6 +36,8 @@ PERSON_CODES = {
     "labour_skill": "labour_skill",
     "migrant_work": "migrant_work",
 }
+#: Fields of the head's row copied to the household record (as ``head_<field>``).
+HEAD_FIELDS = ("person_code", "sex", "age", "ethnicity", "education")
 EDUCATION_LEVEL = {
     "文盲或半文盲": 0,
     "小学": 1,
@@ -75,44 +85,36 @@ def clean_persons(
     """
     raw = read_source(loaders, mapping, spec["required"], SOURCE, year_in_name=True)
     columns = list(mapping)
-    frame, dup = split_duplicates(raw, [FILE, *columns], SOURCE)
-    ledger = [dup]
+    frame, dup = split_duplicates(
+        raw, [FILE, *columns], SOURCE, likely_key=[FILE, "person_code", "id_number"]
+    )
     frame = frame.assign(
         household_code=clean_text(frame["household_code"]),
         person_code=clean_text(frame["person_code"]),
         village_code=clean_text(frame["village_code"]),
     )
-    frame, q = quarantine(
-        frame,
-        frame["household_code"].isna() | frame["person_code"].isna(),
-        SOURCE,
-        "missing_key",
-        columns,
-    )
-    ledger.append(q)
+
     # The same person listed twice in a year: the first listing stands, later ones wait.
-    again = frame.duplicated([FILE, "person_code"], keep="first")
-    other_household = (
-        frame.groupby([FILE, "person_code"])["household_code"].transform("nunique") > 1
-    )
-    frame, q = quarantine(
+    def listed_in_another_household(remaining: np.ndarray) -> pd.Series:
+        keys = frame.loc[remaining, [FILE, "person_code", "household_code"]]
+        again = keys.duplicated([FILE, "person_code"], keep="first")
+        households = keys.groupby([FILE, "person_code"])["household_code"].transform("nunique")
+        return again & (households > 1)
+
+    def listed_again(remaining: np.ndarray) -> pd.Series:
+        return frame.loc[remaining, [FILE, "person_code"]].duplicated(keep="first")
+
+    frame, parts = quarantine_first(
         frame,
-        again & other_household,
+        [
+            ("missing_key", frame["household_code"].isna() | frame["person_code"].isna(), ""),
+            ("person_in_two_households", listed_in_another_household, frame["household_code"]),
+            ("duplicate_key", listed_again, "person_code"),
+        ],
         SOURCE,
-        "person_in_two_households",
         columns,
-        frame["household_code"],
     )
-    ledger.append(q)
-    frame, q = quarantine(
-        frame,
-        frame.duplicated([FILE, "person_code"], keep="first"),
-        SOURCE,
-        "duplicate_key",
-        columns,
-        "person_code",
-    )
-    ledger.append(q)
+    ledger = [dup, *parts]
     ledger.append(
         flag(
             frame,
@@ -232,67 +234,80 @@ def resolve_households(
     disagree with the record, and household sizes that disagree with the member count.
 
     Returns:
-        registry households and ledger entries (flags).
+        registry households (sorted by file and household code) and ledger entries (flags).
     """
     values = _household_values(persons, code_lists, spec)
-    key = [FILE, "household_code"]
-    is_head = persons["relation"] == "户主"
-    carries = values.notna().any(axis=1)
+    # Households as dense integers in (file, household code) order: the work below is
+    # positional, on arrays of person rows.
+    file_codes = pd.factorize(persons[FILE], sort=True)[0]
+    household_codes = pd.factorize(persons["household_code"], sort=True)[0]
+    household = np.unique(
+        file_codes.astype("int64") * (household_codes.max() + 1) + household_codes,
+        return_inverse=True,
+    )[1]
+    is_head = persons["relation"].eq("户主").fillna(False).to_numpy(bool)
+    carries = values.notna().any(axis=1).to_numpy()
     # Authoritative row: first head, else first row carrying household fields, else first row.
     priority = np.where(is_head, 0, np.where(carries, 1, 2))
-    order = persons.assign(_p=priority).sort_values([*key, "_p", ROW], kind="stable")
-    authority = order.drop_duplicates(key, keep="first").index
-    heads = is_head.groupby([persons[FILE], persons["household_code"]]).transform("sum")
+    order = np.lexsort((persons[ROW].to_numpy(), priority, household))
+    first = np.r_[True, household[order][1:] != household[order][:-1]]
+    authority = order[first]  # one row per household, in household order
+    authority_of = authority[household]
+    is_authority = np.zeros(len(persons), dtype=bool)
+    is_authority[authority] = True
+    heads = np.bincount(household, weights=is_head)
 
+    head = persons.take(authority)
     ledger = [
-        flag(persons.loc[authority], heads.loc[authority] == 0, SOURCE, "headless_household"),
-        flag(persons, is_head & ~persons.index.isin(authority), SOURCE, "two_heads"),
+        flag(head, heads == 0, SOURCE, "headless_household"),
+        flag(persons, is_head & ~is_authority, SOURCE, "two_heads"),
     ]
     # Members repeating a field with another value than the household record.
-    member_rows = persons.index.difference(authority)
-    disagree = pd.Series(False, index=persons.index)
-    which = pd.Series("", index=persons.index, dtype="str")
-    auth_of = pd.Series(authority, index=persons.loc[authority].set_index(key).index)
-    auth_row = auth_of.reindex(pd.MultiIndex.from_frame(persons.loc[member_rows, key])).to_numpy()
-    for column in HOUSEHOLD_FIELDS:
-        mine = values.loc[member_rows, column].reset_index(drop=True)
-        theirs = values.loc[auth_row, column].reset_index(drop=True)
-        differs = (mine.notna() & theirs.notna() & mine.ne(theirs).fillna(False)).to_numpy(bool)
-        disagree.loc[member_rows[differs]] = True
-        which.loc[member_rows[differs]] = which.loc[member_rows[differs]] + column + " "
-    ledger.append(flag(persons, disagree, SOURCE, "member_disagrees", which.str.strip()))
-
-    members = (
-        persons.assign(
-            _dropout=persons["school_status"].eq("辍学"),
-            _insured=persons["critical_illness_insurance"].fillna(False).astype(bool),
-        )
-        .groupby(key)
-        .agg(
-            member_count=("person_code", "size"),
-            dropouts=("_dropout", "sum"),
-            all_insured=("_insured", "all"),
-        )
+    members = np.flatnonzero(~is_authority)
+    differs = np.column_stack(
+        [
+            _differs(
+                values[c].take(members).reset_index(drop=True),
+                values[c].take(authority_of[members]).reset_index(drop=True),
+            )
+            for c in HOUSEHOLD_FIELDS
+        ]
     )
-    head = persons.loc[authority]
+    disagree = differs.any(axis=1)
+    which = pd.Series("", index=persons.index, dtype="str")
+    which.iloc[members[disagree]] = [
+        " ".join(c for c, d in zip(HOUSEHOLD_FIELDS, row, strict=True) if d)
+        for row in differs[disagree]
+    ]
+    disagrees = np.zeros(len(persons), dtype=bool)
+    disagrees[members[disagree]] = True
+    ledger.append(flag(persons, disagrees, SOURCE, "member_disagrees", which))
+
+    head = head.reset_index(drop=True)
+    head_is_head = is_head[authority]
+    dropout = persons["school_status"].eq("辍学").fillna(False).to_numpy(bool)
+    insured = persons["critical_illness_insurance"].fillna(False).to_numpy(bool)
     households = pd.DataFrame(
         {
-            "year": head["year"].to_numpy(),
-            "village_code": head["village_code"].to_numpy(),
-            "household_code": head["household_code"].to_numpy(),
-            "head_person_code": head["person_code"].where(is_head.loc[authority]).to_numpy(),
-            "head_sex": head["sex"].where(is_head.loc[authority]).to_numpy(),
-            "head_age": head["age"].where(is_head.loc[authority]).to_numpy(),
-            "head_ethnicity": head["ethnicity"].where(is_head.loc[authority]).to_numpy(),
-            "head_education": head["education"].where(is_head.loc[authority]).to_numpy(),
-            **{c: values.loc[authority, c].to_numpy() for c in HOUSEHOLD_FIELDS},
-            "has_head": (heads.loc[authority] > 0).to_numpy(),
-            FILE: head[FILE].to_numpy(),
-            ROW: head[ROW].to_numpy(),
+            "year": head["year"],
+            "village_code": head["village_code"],
+            "household_code": head["household_code"],
+            **{f"head_{c}": head[c].where(head_is_head) for c in HEAD_FIELDS},
+            # Yes/no fields as objects (True, False, <NA>): what ``build_households`` reads.
+            **{
+                c: values[c]
+                .take(authority)
+                .reset_index(drop=True)
+                .astype(object if values[c].dtype == "boolean" else values[c].dtype)
+                for c in HOUSEHOLD_FIELDS
+            },
+            "has_head": heads > 0,
+            FILE: head[FILE],
+            ROW: head[ROW],
+            "member_count": np.bincount(household).astype("int64"),
+            "dropouts": np.bincount(household, weights=dropout).astype("int64"),
+            "all_insured": np.bincount(household, weights=~insured) == 0,
         }
-    )
-    households = households.merge(
-        members, left_on=[FILE, "household_code"], right_index=True, how="left"
     )
     size_off = households["household_size"].notna() & (
         households["household_size"] != households["member_count"]
@@ -301,4 +316,9 @@ def resolve_households(
         flag(households, size_off, SOURCE, "size_mismatch", households["member_count"].astype(str))
     )
     households = households.rename(columns={"income_per_capita": "income_per_capita_registry"})
-    return households.reset_index(drop=True), pd.concat(ledger, ignore_index=True)
+    return households, pd.concat(ledger, ignore_index=True)
+
+
+def _differs(mine: pd.Series, theirs: pd.Series) -> np.ndarray:
+    """Where both values are known and differ."""
+    return (mine.notna() & theirs.notna() & mine.ne(theirs).fillna(False)).to_numpy(bool)
