@@ -13,11 +13,10 @@ from .ledger import (
     FILE,
     ROW,
     accounting,
+    find_duplicates,
     flag,
-    quarantine,
     quarantine_first,
     read_source,
-    split_duplicates,
 )
 
 SOURCE = "income"
@@ -67,39 +66,36 @@ def clean_income(
         columns={"year": "file_year"}
     )
     raw = raw.merge(known, on=["file_year", "household_code"], how="left", validate="many_to_one")
-    frame, dup = split_duplicates(
+    dup, dup_entries = find_duplicates(
         raw, [FILE, *columns], SOURCE, likely_key=[FILE, "household_code"]
     )
-    ledger = [dup]
-    year, _ = parse_number(frame["year"])
-    wrong_year = year.notna() & (year != frame["file_year"])
-    share = wrong_year.groupby(frame[FILE]).mean()
+    year, _ = parse_number(raw["year"])
+    wrong_year = year.notna() & (year != raw["file_year"])
+    share = wrong_year[~dup].groupby(raw[FILE][~dup]).mean()
     if (share > 0.5).any():
         file = share[share > 0.5].index[0]
-        rows_year = int(year[frame[FILE] == file].mode().iloc[0])
-        named = frame.loc[frame[FILE] == file, "file_year"].iloc[0]
+        in_file = ~dup & (raw[FILE] == file).to_numpy()
+        rows_year = int(year[in_file].mode().iloc[0])
+        named = raw.loc[in_file, "file_year"].iloc[0]
         raise RawFileError(file, f"the file name says {named} but its rows say {rows_year}")
+
+    def listed_again(remaining: np.ndarray) -> pd.Series:
+        return raw.loc[remaining, [FILE, "household_code"]].duplicated()
+
     frame, parts = quarantine_first(
-        frame,
+        raw,
         [
             ("year_mismatch", wrong_year | year.isna(), ""),
-            ("missing_key", frame["household_code"].isna(), ""),
-            ("unknown_household", frame["village_code"].isna(), frame["household_code"]),
+            ("missing_key", raw["household_code"].isna(), ""),
+            ("unknown_household", raw["village_code"].isna(), raw["household_code"]),
+            # Depends on which rows remain: after the row-wise checks.
+            ("duplicate_key", listed_again, "household_code"),
         ],
         SOURCE,
         columns,
+        out=dup,
     )
-    ledger += parts
-    # Depends on which rows remain: after the row-wise checks.
-    frame, q = quarantine(
-        frame,
-        frame.duplicated([FILE, "household_code"]),
-        SOURCE,
-        "duplicate_key",
-        columns,
-        "household_code",
-    )
-    ledger.append(q)
+    ledger = [dup_entries, *parts]
 
     values = {}
     for column in MONEY + MEASURES:

@@ -179,16 +179,15 @@ def _entries(
 
 
 def _kept(frame: pd.DataFrame, selected: np.ndarray) -> pd.DataFrame:
-    """The rows of ``frame`` not selected (positional ``take``: faster than a boolean filter
-    on Arrow-backed columns; no copy when nothing is selected)."""
+    """The rows of ``frame`` not selected (no copy when nothing is selected)."""
     return frame.take(np.flatnonzero(~selected)) if selected.any() else frame
 
 
-def split_duplicates(
+def find_duplicates(
     frame: pd.DataFrame, columns: list[str], source: str, likely_key: list[str] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Drop exact duplicates (same values in every contract column), keeping the first in
-    file order. Returns the remaining rows and their ledger entries.
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Exact duplicates (same values in every one of ``columns``) after the first in file
+    order: their mask and ledger entries.
 
     ``likely_key`` (a subset of ``columns`` that nearly identifies a row) makes it faster:
     only rows sharing it are compared on every column.
@@ -201,7 +200,15 @@ def split_duplicates(
             dup[shared] = candidates.duplicated(keep="first").to_numpy()
     else:
         dup = frame.duplicated(subset=columns, keep="first").to_numpy()
-    return _kept(frame, dup), _entries(frame, dup, source, DUPLICATE, "exact_duplicate")
+    return dup, _entries(frame, dup, source, DUPLICATE, "exact_duplicate")
+
+
+def split_duplicates(
+    frame: pd.DataFrame, columns: list[str], source: str, likely_key: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``find_duplicates``, returning the remaining rows and the duplicates' ledger entries."""
+    dup, entries = find_duplicates(frame, columns, source, likely_key)
+    return _kept(frame, dup), entries
 
 
 def quarantine(
@@ -222,25 +229,42 @@ def quarantine(
 Check = pd.Series | Callable[[np.ndarray], pd.Series]
 
 
-def quarantine_first(
+def screen(
     frame: pd.DataFrame,
     checks: list[tuple[str, Check, pd.Series | str]],
     source: str,
     raw_columns: list[str],
-) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[pd.DataFrame]]:
     """Quarantine each row for the first of ``checks`` (``(code, mask, detail)``, in order of
-    precedence) that selects it — as successive ``quarantine`` calls would, but filtering the
-    frame once. A check that depends on which rows are still in (a duplicate key, say) is a
-    function of the boolean array of remaining rows. Returns kept rows and one ledger part
-    per check."""
-    taken = np.zeros(len(frame), dtype=bool)
+    precedence) that selects it — as successive ``quarantine`` calls would, without copying
+    the frame. A check that depends on which rows are still in (a duplicate key, say) is a
+    function of the boolean array of remaining rows. Rows marked in ``out`` (duplicates
+    already accounted for) are not checked.
+
+    Returns:
+        positions of the rows that pass, and one ledger part per check.
+    """
+    taken = np.zeros(len(frame), dtype=bool) if out is None else out.copy()
     entries = []
     for code, check, detail in checks:
         mask = check(~taken) if callable(check) else check
         selected = _selected(frame, mask) & ~taken
         entries.append(_entries(frame, selected, source, QUARANTINE, code, detail, raw_columns))
         taken |= selected
-    return _kept(frame, taken), entries
+    return np.flatnonzero(~taken), entries
+
+
+def quarantine_first(
+    frame: pd.DataFrame,
+    checks: list[tuple[str, Check, pd.Series | str]],
+    source: str,
+    raw_columns: list[str],
+    out: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """``screen``, returning the rows that pass (one copy) and the ledger parts."""
+    passed, entries = screen(frame, checks, source, raw_columns, out)
+    return (frame if len(passed) == len(frame) else frame.take(passed)), entries
 
 
 def flag(

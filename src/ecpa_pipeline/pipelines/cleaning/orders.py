@@ -16,7 +16,7 @@ from ecpa_pipeline.domain.normalise import clean_text, parse_date, parse_number
 from ecpa_pipeline.domain.units import pack_weight_kg, unit_to_kg
 
 from .catalogues import match_products, product_aliases
-from .ledger import FILE, ROW, accounting, quarantine_first, read_source, split_duplicates
+from .ledger import FILE, ROW, accounting, find_duplicates, read_source, screen
 
 REVENUE_STATUSES = ("completed", "pending")
 
@@ -145,17 +145,15 @@ def clean_orders(
     )
     raw = raw.assign(village_code=lines["village_code"])  # for the ledger's county
     subset = [FILE, *columns] if source == "orders_pinduoduo" else columns
-    frame, dup = split_duplicates(raw, subset, source, likely_key=["order_id", "title"])
-    ledger = [dup]
-    lines = lines.loc[frame.index]
+    dup, dup_entries = find_duplicates(raw, subset, source, likely_key=["order_id", "title"])
     shop_key = lines["shop_key"].fillna("")
     unattributed = lines["village_code"].isna()
     product, ambiguous = match_products(lines["title"], product_aliases(products))
     title = clean_text(lines["title"]).fillna("")
     lines = lines.assign(product_code=product)
     # Every check is row-wise: the first that fails names the reason.
-    frame, parts = quarantine_first(
-        frame,
+    passed, parts = screen(
+        raw,
         [
             ("missing_key", lines["order_id"].isna(), "order_id"),
             ("shop_quarantined", unattributed & shop_key.isin(quarantined_shops), shop_key),
@@ -168,9 +166,10 @@ def clean_orders(
         ],
         source,
         columns,
+        out=dup,
     )
-    ledger += parts
-    lines = lines.loc[frame.index]
+    ledger = [dup_entries, *parts]
+    lines = lines.take(passed)
     out = pd.DataFrame(
         {
             "platform": platform,
@@ -186,8 +185,8 @@ def clean_orders(
             "amount_yuan": lines["amount_yuan"].astype(float),
             "status": lines["status"],
             "is_revenue": lines["status"].isin(REVENUE_STATUSES),
-            FILE: frame[FILE],
-            ROW: frame[ROW],
+            FILE: raw[FILE].take(passed),
+            ROW: raw[ROW].take(passed),
         }
     ).reset_index(drop=True)
     ledger = pd.concat(ledger, ignore_index=True)

@@ -20,10 +20,10 @@ from .ledger import (
     FILE,
     ROW,
     accounting,
+    find_duplicates,
     flag,
     quarantine_first,
     read_source,
-    split_duplicates,
 )
 
 SOURCE = "registry"
@@ -85,13 +85,13 @@ def clean_persons(
     """
     raw = read_source(loaders, mapping, spec["required"], SOURCE, year_in_name=True)
     columns = list(mapping)
-    frame, dup = split_duplicates(
+    dup, dup_entries = find_duplicates(
         raw, [FILE, *columns], SOURCE, likely_key=[FILE, "person_code", "id_number"]
     )
-    frame = frame.assign(
-        household_code=clean_text(frame["household_code"]),
-        person_code=clean_text(frame["person_code"]),
-        village_code=clean_text(frame["village_code"]),
+    frame = raw.assign(
+        household_code=clean_text(raw["household_code"]),
+        person_code=clean_text(raw["person_code"]),
+        village_code=clean_text(raw["village_code"]),
     )
 
     # The same person listed twice in a year: the first listing stands, later ones wait.
@@ -113,8 +113,9 @@ def clean_persons(
         ],
         SOURCE,
         columns,
+        out=dup,
     )
-    ledger = [dup, *parts]
+    ledger = [dup_entries, *parts]
     ledger.append(
         flag(
             frame,
