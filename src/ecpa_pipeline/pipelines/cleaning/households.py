@@ -7,7 +7,13 @@ import numpy as np
 import pandas as pd
 
 from ecpa_pipeline.datasets import RawFileError
-from ecpa_pipeline.domain.normalise import clean_text, match_codes, parse_bool, parse_number
+from ecpa_pipeline.domain.normalise import (
+    by_unique,
+    clean_text,
+    match_codes,
+    parse_bool,
+    parse_number,
+)
 
 from .ledger import (
     FILE,
@@ -34,18 +40,22 @@ POOR_STATUSES = ("贫困户", "新识别贫困户", "返贫户")
 
 def _assistance(values: pd.Series, measures: dict[str, str]) -> tuple[pd.DataFrame, pd.Series]:
     """帮扶措施 lists (any of ; ； , 、) → one boolean column per measure, and unknown items."""
+    *given, unknown = _assistance_items(values, tuple(measures))
+    keys = [f"assist_{key}" for key in measures.values()]
+    return pd.DataFrame(dict(zip(keys, given, strict=True)), index=values.index), unknown
+
+
+@by_unique
+def _assistance_items(values: pd.Series, names: tuple[str, ...]) -> tuple[pd.Series, ...]:
+    """Per cell: whether it lists each measure of ``names``, then whether it lists an
+    unknown one (once per distinct list: the same few combinations repeat)."""
     parts = clean_text(values).str.split(r"[;；,，、]").explode().str.strip()
     parts = parts[parts.fillna("") != ""]
-    matched, bad = match_codes(parts, list(measures))
-    columns = {
-        f"assist_{key}": (matched == name)
-        .groupby(level=0)
-        .any()
-        .reindex(values.index, fill_value=False)
-        for name, key in measures.items()
-    }
-    unknown = bad.groupby(level=0).any().reindex(values.index, fill_value=False)
-    return pd.DataFrame(columns, index=values.index), unknown
+    matched, bad = match_codes(parts, list(names))
+    return tuple(
+        found.groupby(level=0).any().reindex(values.index, fill_value=False)
+        for found in (*(matched == name for name in names), bad)
+    )
 
 
 def clean_income(

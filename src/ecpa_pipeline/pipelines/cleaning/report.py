@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import numpy as np
 import pandas as pd
 
 from .ledger import DUPLICATE, FILE, FLAG, QUARANTINE, ROW
@@ -126,28 +127,39 @@ def score_defect_detection(
         .astype({"row": "int64"})
         .rename(columns={"file": FILE, "row": ROW})
     )
-    household = persons.set_index([FILE, ROW])["household_code"]
-    # A row that must be quarantined for another defect cannot also show a normalised value.
-    must_quarantine = (
-        defects.loc[defects["expected_outcome"] == "quarantine"].set_index([FILE, ROW]).index
+    # (file, row) and (file, household) pairs as single integers: compared many times below.
+    files = pd.Index(pd.concat([defects[FILE], ledger[FILE], persons[FILE]]).unique())
+
+    def key(frame: pd.DataFrame, second: np.ndarray | None = None) -> np.ndarray:
+        first = files.get_indexer(frame[FILE]).astype("int64") << 32
+        return first | (frame[ROW].to_numpy("int64") if second is None else second)
+
+    # Household of each person row (-1: a row not among the clean persons).
+    households = pd.Series(
+        pd.factorize(persons["household_code"])[0].astype("int64"), index=key(persons)
     )
+
+    def unit(frame: pd.DataFrame) -> np.ndarray:
+        return key(frame, households.reindex(key(frame), fill_value=-1).to_numpy() & 0xFFFFFFFF)
+
+    by_source = dict(tuple(ledger.groupby("source", sort=False)))
+    # A row that must be quarantined for another defect cannot also show a normalised value.
+    must_quarantine = key(defects[defects["expected_outcome"] == "quarantine"])
     rows = []
     for (defect, source), injected in defects.groupby(["defect", "source"], sort=True):
         if defect not in detection:
             continue
         rule = detection[defect]
         code = rule["code"]
-        expected = injected
-        mine = ledger[ledger["source"] == source]
+        mine = by_source[source] if source in by_source else ledger.iloc[:0]
         if code == "normalised":
-            expected = expected[~expected.set_index([FILE, ROW]).index.isin(must_quarantine)]
+            expected = key(injected)
+            expected = expected[~np.isin(expected, must_quarantine)]
             spoiled = mine[
                 (mine["outcome"] == QUARANTINE)
                 | mine["code"].isin(["unreadable_value", "unknown_code"])
             ]
-            caught = ~expected.set_index([FILE, ROW]).index.isin(
-                spoiled.set_index([FILE, ROW]).index
-            )
+            caught = ~np.isin(expected, key(spoiled))
             rows.append(
                 {
                     "defect": defect,
@@ -162,27 +174,18 @@ def score_defect_detection(
             )
             continue
         found = mine[mine["code"] == code]
-        keys = [FILE, ROW]
-        if rule.get("unit") == "household":
-            expected = expected.assign(
-                unit=household.reindex(pd.MultiIndex.from_frame(expected[keys])).to_numpy()
-            )
-            found = found.assign(
-                unit=household.reindex(pd.MultiIndex.from_frame(found[keys])).to_numpy()
-            )
-            keys = [FILE, "unit"]
-        exp_index = pd.MultiIndex.from_frame(expected[keys].drop_duplicates())
-        found_index = pd.MultiIndex.from_frame(found[keys].drop_duplicates())
+        by = unit if rule.get("unit") == "household" else key
+        expected, found = np.unique(by(injected)), np.unique(by(found))
         rows.append(
             {
                 "defect": defect,
                 "source": source,
                 "code": code,
                 "unit": rule.get("unit", "row"),
-                "injected": len(exp_index),
-                "detected": int(exp_index.isin(found_index).sum()),
-                "flagged": len(found_index),
-                "true_flags": int(found_index.isin(exp_index).sum()),
+                "injected": len(expected),
+                "detected": int(np.isin(expected, found).sum()),
+                "flagged": len(found),
+                "true_flags": int(np.isin(found, expected).sum()),
             }
         )
     scores = pd.DataFrame(rows)
