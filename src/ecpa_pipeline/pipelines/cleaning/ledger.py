@@ -35,8 +35,13 @@ def _norm_header(header: str) -> str:
 def header_lookup(mapping: dict[str, str]) -> dict[str, str]:
     """Accepted spellings of every column → canonical name: the Chinese header (with or
     without its unit suffix, any width of brackets, any surrounding spaces) or the alias."""
+    return _header_lookup(tuple(mapping.items()))
+
+
+@functools.cache  # once per source, not per file (Pinduoduo has one file per shop)
+def _header_lookup(mapping: tuple[tuple[str, str], ...]) -> dict[str, str]:
     lookup = {}
-    for canonical, chinese in mapping.items():
+    for canonical, chinese in mapping:
         for spelling in (chinese, _UNIT_SUFFIX.sub("", _norm_header(chinese)), canonical):
             lookup[_norm_header(spelling)] = canonical
     return lookup

@@ -97,9 +97,9 @@ def clean_persons(
     # The same person listed twice in a year: the first listing stands, later ones wait.
     def listed_in_another_household(remaining: np.ndarray) -> pd.Series:
         keys = frame.loc[remaining, [FILE, "person_code", "household_code"]]
-        again = keys.duplicated([FILE, "person_code"], keep="first")
-        households = keys.groupby([FILE, "person_code"])["household_code"].transform("nunique")
-        return again & (households > 1)
+        listed = keys[keys.duplicated([FILE, "person_code"], keep=False)]  # more than once
+        households = listed.groupby([FILE, "person_code"])["household_code"].transform("nunique")
+        return listed.duplicated([FILE, "person_code"], keep="first") & (households > 1)
 
     def listed_again(remaining: np.ndarray) -> pd.Series:
         return frame.loc[remaining, [FILE, "person_code"]].duplicated(keep="first")

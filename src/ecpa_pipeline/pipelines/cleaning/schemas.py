@@ -4,6 +4,9 @@ a violation fails the run with per-column errors."""
 
 from __future__ import annotations
 
+import functools
+import json
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -147,4 +150,10 @@ def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
 
 def validate(name: str, frame: pd.DataFrame, code_lists: dict) -> pd.DataFrame:
     """Validate a primary table (all errors at once) and return it."""
-    return primary_schemas(code_lists)[name].validate(frame, lazy=True)
+    schemas = _schemas(json.dumps(code_lists, sort_keys=True, ensure_ascii=False))
+    return schemas[name].validate(frame, lazy=True)
+
+
+@functools.cache  # the schemas are built once for the 8 tables, not once per table
+def _schemas(code_lists: str) -> dict[str, pa.DataFrameSchema]:
+    return primary_schemas(json.loads(code_lists))
