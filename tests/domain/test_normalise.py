@@ -139,6 +139,15 @@ def test_codes_match_exactly_by_variant_or_by_unique_containment():
     assert pd.isna(values[5]) and bad.tolist() == [False] * 5 + [True]
 
 
+def test_a_spelling_no_code_contains_is_flagged_not_a_crash():
+    # Nothing to resolve by containment: the lookup of the leftovers finds no code at all.
+    values, bad = match_codes(S(["穿青人", "汉族", ""]), ["汉族", "苗族"])
+    assert pd.isna(values[0]) and values[1] == "汉族" and pd.isna(values[2])
+    assert bad.tolist() == [True, False, False]
+    values, bad = match_codes(S(["穿青人"]), ["汉族", "苗族"])
+    assert values.isna().all() and bad.all()
+
+
 @pytest.mark.parametrize(
     ("text", "kg"),
     [

@@ -209,14 +209,15 @@ def match_codes(
     """
     text = clean_text(values).str.replace(r"\s+", "", regex=True)
     canon = dict(zip(halfwidth(pd.Series(code_list, dtype="str")), code_list, strict=True))
-    mapped = text.map(canon)
+    # Text throughout: a lookup that finds nothing gives floats, which text cannot take.
+    mapped = text.map(canon).astype("str")
     if variants:
-        mapped = mapped.fillna(text.map(variants))
+        mapped = mapped.fillna(text.map(variants).astype("str"))
     todo = mapped.isna() & text.notna()
     if todo.any():
         # A unique code that contains the spelling (苗 → 苗族, 弱劳动力 → 弱劳动力或半劳动力).
         unique = pd.Series(text[todo].unique())
         hits = {u: [c for c in code_list if u and u in c] for u in unique}
         resolved = {u: h[0] for u, h in hits.items() if len(h) == 1}
-        mapped[todo] = text[todo].map(resolved)
+        mapped[todo] = text[todo].map(resolved).astype("str")
     return mapped, text.notna() & mapped.isna()

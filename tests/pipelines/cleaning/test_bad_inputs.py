@@ -37,6 +37,7 @@ def codes_at(ledger: pd.DataFrame, file: str, row: int) -> set[str]:
     ("file", "row", "expected"),
     [
         ("registry/registry_2019.csv", 2, set()),
+        ("registry/registry_2019.csv", 3, {"unknown_code"}),
         ("registry/registry_2019.csv", 4, {"id_invalid_check", "id_sex_mismatch", "bad_phone"}),
         ("registry/registry_2019.csv", 5, {"headless_household"}),
         ("registry/registry_2019.csv", 7, {"two_heads", "member_disagrees"}),
