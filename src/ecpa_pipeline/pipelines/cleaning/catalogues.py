@@ -230,13 +230,18 @@ def match_products(texts: pd.Series, aliases: pd.DataFrame) -> tuple[pd.Series, 
     best = np.full(len(text), -1)  # position in ``codes``
     best_len = np.zeros(len(text), dtype=int)
     ambiguous = np.zeros(len(text), dtype=bool)
-    for alias, code, length in zip(aliases["alias"], product, aliases["length"], strict=True):
-        hit = pc.match_substring(text, alias).to_numpy(zero_copy_only=False)
-        if not hit.any():
-            continue
-        new = hit & (best_len == 0)
-        best[new], best_len[new] = code, length
-        ambiguous |= hit & ~new & (best_len == length) & (best != code)
+    # Aliases come longest first: a text matched by a longer alias is settled, so each
+    # length is searched only among the texts no longer alias has matched.
+    for length in aliases["length"].unique():
+        of_length = (aliases["length"] == length).to_numpy()
+        open_ = np.flatnonzero(best_len == 0)
+        candidates = text.take(pa.array(open_))
+        for alias, code in zip(aliases["alias"][of_length], product[of_length], strict=True):
+            hit = open_[pc.match_substring(candidates, alias).to_numpy(zero_copy_only=False)]
+            new = hit[best_len[hit] == 0]
+            best[new], best_len[new] = code, length
+            # Another product already matched at the same length: a tie.
+            ambiguous[hit[(best_len[hit] == length) & (best[hit] != code)]] = True
     found = pd.Series(np.asarray(codes, dtype=object)[best], index=texts.index, dtype="str").where(
         best >= 0
     )
