@@ -19,6 +19,7 @@ os.environ.update(
     {"KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "true", "MLFLOW_DISABLE_TELEMETRY": "true"}
 )
 
+import kedro_datasets.pandas  # noqa: E402, F401 - the catalog's dataset classes: imports, not work
 import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.csv as pacsv  # noqa: E402

@@ -8,9 +8,13 @@ import functools
 import json
 
 import pandas as pd
+import pandera.backends.pandas.builtin_checks  # noqa: F401 - see below
 import pandera.pandas as pa
 
 from .ledger import FILE, ROW
+
+# pandera imports its check backends (and with them hypothesis, ~0.5 s) on the first
+# validation; importing them here keeps that with the other imports, not in the run.
 
 VILLAGE_CODE = pa.Check.str_matches(r"^\d{12}$")
 
