@@ -243,7 +243,7 @@ def resolve_households(
     file_codes = pd.factorize(persons[FILE], sort=True)[0]
     household_codes = pd.factorize(persons["household_code"], sort=True)[0]
     household = np.unique(
-        file_codes.astype("int64") * (household_codes.max() + 1) + household_codes,
+        file_codes.astype("int64") * (household_codes.max(initial=0) + 1) + household_codes,
         return_inverse=True,
     )[1]
     is_head = persons["relation"].eq("户主").fillna(False).to_numpy(bool)
@@ -251,7 +251,7 @@ def resolve_households(
     # Authoritative row: first head, else first row carrying household fields, else first row.
     priority = np.where(is_head, 0, np.where(carries, 1, 2))
     order = np.lexsort((persons[ROW].to_numpy(), priority, household))
-    first = np.r_[True, household[order][1:] != household[order][:-1]]
+    first = np.diff(household[order], prepend=-1) != 0
     authority = order[first]  # one row per household, in household order
     authority_of = authority[household]
     is_authority = np.zeros(len(persons), dtype=bool)

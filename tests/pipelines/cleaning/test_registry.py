@@ -1,0 +1,31 @@
+"""Registry households resolved from person rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ecpa_pipeline.domain.registry import HOUSEHOLD_FIELDS
+from ecpa_pipeline.pipelines.cleaning import registry
+
+
+def test_no_person_rows_left_gives_no_households_rather_than_an_error(parameters):
+    # E.g. every row of the export lacked 户编号 and went to quarantine.
+    cleaning = parameters["cleaning"]
+    spec = {**cleaning["sources"]["registry"], "code_variants": cleaning["code_variants"]}
+    text = ["village_code", "household_code", "person_code", "relation", "sex", "ethnicity"]
+    persons = pd.DataFrame(
+        {
+            **{c: pd.Series(dtype="str") for c in [*text, "education", "school_status"]},
+            "year": pd.Series(dtype="int64"),
+            "age": pd.Series(dtype=float),
+            "critical_illness_insurance": pd.Series(dtype="boolean"),
+            "source_file": pd.Series(dtype="str"),
+            "source_row": pd.Series(dtype="int64"),
+            **{f"raw_{c}": pd.Series(dtype="str") for c in HOUSEHOLD_FIELDS},
+        }
+    )
+    households, flags = registry.resolve_households(persons, parameters["code_lists"], spec)
+    assert len(households) == 0 and len(flags) == 0
+    assert {"household_code", "member_count", "has_head", *HOUSEHOLD_FIELDS} - {
+        "income_per_capita"
+    } <= set(households.columns)
