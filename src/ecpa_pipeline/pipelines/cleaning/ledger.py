@@ -227,9 +227,8 @@ def quarantine(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Move the rows selected by ``mask`` to quarantine with ``code``. Returns kept rows and
     the ledger entries of the quarantined ones."""
-    selected = _selected(frame, mask)
-    entries = _entries(frame, selected, source, QUARANTINE, code, detail, raw_columns)
-    return _kept(frame, selected), entries
+    kept, [entries] = quarantine_first(frame, [(code, mask, detail)], source, raw_columns)
+    return kept, entries
 
 
 Check = pd.Series | Callable[[np.ndarray], pd.Series]
