@@ -10,17 +10,21 @@ from kedro.io import AbstractDataset, DatasetError
 
 class MlflowTagsDataset(AbstractDataset[dict[str, str], None]):
     """``save({"git_commit": "…"})`` sets tags on the run kedro-mlflow opened for this
-    ``kedro run``; outside a run (tests of single nodes) it does nothing."""
+    ``kedro run`` (or params, with ``as_params: true``: for values a node computes, such as
+    which optional sources a model used); outside a run (tests of single nodes) it does
+    nothing."""
 
-    def __init__(self, metadata: dict[str, Any] | None = None):
+    def __init__(self, as_params: bool = False, metadata: dict[str, Any] | None = None):
+        self._as_params = as_params
         self.metadata = metadata
 
     def save(self, data: dict[str, str]) -> None:
         if mlflow.active_run() is not None:
-            mlflow.set_tags({k: str(v) for k, v in data.items()})
+            values = {k: str(v) for k, v in data.items()}
+            mlflow.log_params(values) if self._as_params else mlflow.set_tags(values)
 
     def load(self) -> None:
         raise DatasetError("MlflowTagsDataset is write-only: read tags with MlflowClient")
 
     def _describe(self) -> dict[str, Any]:
-        return {}
+        return {"as_params": self._as_params}

@@ -1,13 +1,18 @@
-"""一村一品 on the tiny world: features by hand, contiguous groups, constraints honoured, the
-ranker ahead of the bestseller baseline, and the MLflow run."""
+"""一村一品 on the tiny world: features by hand, the develop and expand lists, constraints
+honoured and listed, every scorer evaluated, the registered model, and a county without the
+market index."""
 
 from __future__ import annotations
+
+import shutil
 
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 
+from ecpa_pipeline.pipelines import cleaning
+from ecpa_pipeline.pipelines.cleaning.market import no_market_index
 from ecpa_pipeline.pipelines.product_recommendation import features, nodes
 from ecpa_pipeline.pipelines.product_recommendation.pipeline import create_pipeline
 from tests.conftest import run_pipeline
@@ -39,6 +44,7 @@ def test_location_quotient_and_refund_rate_by_hand():
         {
             "product_code": ["A", "B"],
             "product_name": ["甲", "乙"],
+            "category": ["水果", "蔬菜"],
             "perishability": ["低", "高"],
             "needs_cold_chain": [False, False],
             "suitable_terrain": ["山区", "平原"],
@@ -92,6 +98,7 @@ def test_location_quotient_and_refund_rate_by_hand():
         production,
         lines,
         market,
+        features.national_demand(no_market_index(), products),
         hh,
         people,
         {"relevance_thresholds_yuan": [1, 10, 50, 200]},
@@ -107,25 +114,40 @@ def test_location_quotient_and_refund_rate_by_hand():
 
 
 @pytest.fixture(scope="module")
-def recommended(tiny_modelled, tmp_path_factory, monkeypatch_module):
-    store = tmp_path_factory.mktemp("mlflow_products")
-    monkeypatch_module.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store}/mlflow.db")
-    mlflow.set_tracking_uri(f"sqlite:///{store}/mlflow.db")
-    experiment = mlflow.create_experiment("products_test", artifact_location=str(store / "mlruns"))
-    with mlflow.start_run(experiment_id=experiment) as run:
-        result = run_pipeline(create_pipeline(), {"data_dir": str(tiny_modelled)})
-    return {
-        "catalog": result["catalog"],
-        "params": result["params"]["product_recommendation"],
-        "run": run.info.run_id,
-        "data": tiny_modelled,
-    }
-
-
-@pytest.fixture(scope="module")
 def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
         yield patch
+
+
+def _run_in_mlflow(data, store, name):
+    mlflow.set_tracking_uri(f"sqlite:///{store}/mlflow.db")
+    experiment = mlflow.create_experiment(name, artifact_location=str(store / name))
+    with mlflow.start_run(experiment_id=experiment) as run:
+        result = run_pipeline(create_pipeline(), {"data_dir": str(data)})
+    return result, run.info.run_id
+
+
+@pytest.fixture(scope="module")
+def recommended(tiny_modelled, tmp_path_factory, monkeypatch_module):
+    """The pipeline on the tiny world twice: with the market index, and on a copy without it
+    (as a county without published demand figures)."""
+    store = tmp_path_factory.mktemp("mlflow_products")
+    monkeypatch_module.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store}/mlflow.db")
+    result, run = _run_in_mlflow(tiny_modelled, store, "with_market")
+    bare = tmp_path_factory.mktemp("tiny_without_market")
+    shutil.copytree(tiny_modelled, bare, dirs_exist_ok=True)
+    shutil.rmtree(bare / "01_raw" / "market")
+    # The cleaning pipeline reads the absent source as no rows; the features see none.
+    run_pipeline(cleaning.create_pipeline(), {"data_dir": str(bare)})
+    _, bare_run = _run_in_mlflow(bare, store, "without_market")
+    return {
+        "catalog": result["catalog"],
+        "params": result["params"]["product_recommendation"],
+        "run": run,
+        "bare_run": bare_run,
+        "data": tiny_modelled,
+        "bare": bare,
+    }
 
 
 def _splits(recommended):
@@ -133,6 +155,13 @@ def _splits(recommended):
         recommended["data"] / "05_model_input" / "village_product_candidates.parquet"
     )
     return nodes.split_years(candidates, recommended["params"])
+
+
+def _recommendations(data) -> pd.DataFrame:
+    return pd.read_csv(
+        data / "07_model_output" / "village_product_recommendations.csv",
+        dtype={"village_code": str},
+    )
 
 
 def test_groups_are_contiguous_and_cover_every_row(recommended):
@@ -143,35 +172,107 @@ def test_groups_are_contiguous_and_cover_every_row(recommended):
     assert keys.nunique() == len(sizes)  # each (year, village) is one contiguous block
 
 
-def test_constraints_are_honoured(recommended):
-    recs = pd.read_csv(
-        recommended["data"] / "07_model_output" / "village_product_recommendations.csv", dtype=str
+def test_two_lists_per_village_split_by_current_production(recommended):
+    recs = _recommendations(recommended["data"])
+    latest = _splits(recommended)[3].set_index(["village_code", "product_code"])
+    chosen = latest.loc[pd.MultiIndex.from_frame(recs[["village_code", "product_code"]])]
+    grown = (chosen["area_mu"] > 0) | (chosen["output_kg"] > 0) | (chosen["village_sales_yuan"] > 0)
+    assert (recs["list"] == np.where(grown, "expand", "develop")).all()
+    assert set(recs["list"]) == {"develop", "expand"}
+    sizes = recs.groupby(["village_code", "list"]).size()
+    assert sizes.max() <= recommended["params"]["top_k"]
+    # Ranks 1..n within each list, in order of expected revenue.
+    for _, one in recs.groupby(["village_code", "list"]):
+        assert one["rank"].tolist() == list(range(1, len(one) + 1))
+        assert one["expected_revenue_yuan"].is_monotonic_decreasing
+    assert (recs["revenue_low_yuan"] <= recs["revenue_high_yuan"]).all()
+    assert recs["rationale_zh"].str.len().gt(0).all() and recs["rationale_en"].str.len().gt(0).all()
+    # Evidence names the comparable villages and national demand (the market index is there).
+    assert recs["rationale_zh"].str.contains("村网销|尚无村网销").all()
+    assert recs["rationale_zh"].str.contains("全网零售额").any()
+    # Livestock and bee products are measured in their own unit, not 亩.
+    category = recs["product_code"].map(
+        pd.read_parquet(recommended["data"] / "03_primary" / "products.parquet").set_index(
+            "product_code"
+        )["category"]
     )
+    assert (recs.loc[category == "蜂产品", "scale_unit"] == "箱").all()
+    assert (recs.loc[category == "畜禽肉", "scale_unit"] == "头").all()
+    assert (recs.loc[~category.isin(["蜂产品", "畜禽肉"]), "scale_unit"] == "亩").all()
+
+
+def test_constraints_are_honoured_and_the_removed_products_are_listed(recommended):
+    recs = _recommendations(recommended["data"])
     latest = _splits(recommended)[3].set_index(["village_code", "product_code"])
     chosen = latest.loc[pd.MultiIndex.from_frame(recs[["village_code", "product_code"]])]
     assert not (chosen["perishability"].eq("极高") & chosen["cold_chain_missing"]).any()
     assert not (
         chosen["perishability"].isin(["极高", "高"]) & ~chosen["express_point"].astype(bool)
     ).any()
-    assert recs.groupby("village_code").size().max() <= recommended["params"]["top_k"]
-    assert recs["rationale_zh"].str.len().gt(0).all() and recs["rationale_en"].str.len().gt(0).all()
+    excluded = pd.read_csv(
+        recommended["data"] / "07_model_output" / "village_product_exclusions.csv",
+        dtype={"village_code": str},
+    )
+    removed = latest.loc[pd.MultiIndex.from_frame(excluded[["village_code", "product_code"]])]
+    blocked = (removed["perishability"].eq("极高") & removed["cold_chain_missing"]) | (
+        removed["perishability"].isin(["极高", "高"]) & ~removed["express_point"].astype(bool)
+    )
+    assert blocked.all()
+    assert set(excluded["reason_en"]) <= {
+        "very perishable and no cold chain",
+        "perishable and no express point",
+    }
 
 
-def test_ranker_beats_the_bestseller_baseline_and_is_logged(recommended):
+def test_metrics_cover_every_scorer_and_list_and_are_logged(recommended):
     table = pd.read_csv(
         recommended["data"] / "08_reporting" / "product_recommendation" / "metrics.csv"
-    ).set_index("scorer")
-    assert (
-        table.loc["ranker", "observed.ndcg@3"] > table.loc["national_bestseller", "observed.ndcg@3"]
     )
-    assert np.isfinite(table.loc["ranker", "truth.ndcg@3"])
-    run = mlflow.MlflowClient().get_run(recommended["run"])
-    # (kedro-mlflow prefixes the dataset name under `kedro run`; this in-process run does not)
-    names = set(run.data.metrics)
+    scorers = {
+        "potential_model",
+        "lambdarank",
+        "national_bestseller",
+        "current_top_production",
+        "suitability_rule",
+    }
+    assert set(zip(table["scorer"], table["list"], strict=True)) == {
+        (s, which) for s in scorers for which in ("all", "develop", "expand")
+    }
+    assert np.isfinite(table["truth.ndcg@3"]).all()
+    client = mlflow.MlflowClient()
+    run = client.get_run(recommended["run"])
     assert {
-        "ranker.observed.ndcg_at_3",
-        "national_bestseller.observed.ndcg_at_3",
-        "ranker.truth.ndcg_at_3",
-    } <= names
+        "potential_model.all.truth.ndcg_at_3",
+        "potential_model.develop.truth.hr_at_3",
+        "lambdarank.expand.observed.ndcg_at_3",
+        "suitability_rule.all.truth.map_at_3",
+        "potential_model.training_seconds",
+    } <= set(run.data.metrics)
+    assert run.data.params["potential_model.market_source_present"] == "True"
+    assert "standard scale" in run.data.params["potential_model.target"]
+    artifacts = {a.path for a in client.list_artifacts(recommended["run"])}
+    assert {"village_product_recommendations.csv", "village_product_exclusions.csv"} <= artifacts
+
+
+def test_the_model_is_registered_and_reloads_to_the_same_expected_revenue(recommended):
     versions = mlflow.MlflowClient().search_model_versions("name='village_products'")
-    assert len(versions) == 1
+    assert len(versions) == 2  # one per run: with and without the market index
+    latest = _splits(recommended)[3]
+    first = min(versions, key=lambda v: int(v.version))
+    loaded = mlflow.pyfunc.load_model(f"models:/village_products/{first.version}")
+    recs = _recommendations(recommended["data"])
+    expected = loaded.predict(latest).set_axis(latest.index)
+    merged = latest.join(expected).merge(recs, on=["village_code", "product_code"])
+    assert np.allclose(merged["expected_revenue_yuan_x"], merged["expected_revenue_yuan_y"])
+
+
+def test_the_pipeline_runs_without_the_market_index_and_says_so(recommended):
+    run = mlflow.MlflowClient().get_run(recommended["bare_run"])
+    assert run.data.params["potential_model.market_source_present"] == "False"
+    recs = _recommendations(recommended["bare"])
+    assert set(recs["list"]) == {"develop", "expand"}
+    assert not recs["rationale_zh"].str.contains("全网零售额").any()
+    accounting = pd.read_csv(recommended["bare"] / "08_reporting" / "row_accounting.csv")
+    assert accounting.set_index("source").loc["market_index", "read"] == 0
+    report = (recommended["bare"] / "08_reporting" / "data_quality_report.md").read_text("utf-8")
+    assert "market_index" in report.split("Sources with no file")[1].splitlines()[0]

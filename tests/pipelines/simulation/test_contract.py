@@ -135,3 +135,28 @@ def test_every_household_has_exactly_one_head_unless_a_defect_says_otherwise(tin
     rows = truth[(truth["file"] == "registry/registry_2018.csv")]["row"].astype(int) - 2
     explained = set(frame.iloc[rows.to_numpy()]["户编号"])
     assert odd <= explained
+
+
+def test_market_index_is_published_a_year_late_with_the_contracts_defects(tiny_world, parameters):
+    """Section 8: UTF-8, the contract's headers, the last registry year not yet published,
+    some products only as their category, growth without a level, aliases, and a figure
+    listed twice by two reports."""
+    path = tiny_world / "market" / "market_index.csv"
+    path.read_bytes().decode("utf-8")  # UTF-8, no BOM needed
+    market = read_csv(path)
+    assert market.columns.tolist() == list(parameters["raw_contract"]["market_index"].values())
+    years = market["年度"].astype(int)
+    assert years.max() == max(YEARS) - 1 and years.min() == min(YEARS)
+    catalogue = parameters["simulation_products"]
+    names = {p["name"] for p in catalogue}
+    aliases = {a for p in catalogue for a in p["aliases"]}
+    categories = set(parameters["code_lists"]["category"])
+    assert set(market["产品名称"]) <= names | aliases | categories
+    assert set(market["产品名称"]) & aliases  # some reports name an alias
+    assert set(market["产品名称"]) & (categories - names)  # some only a category
+    growth_only = (market["全网零售额(亿元)"] == "") & (market["同比增长(%)"] != "")
+    assert growth_only.any()
+    twice = market[market.duplicated(["年度", "产品名称"], keep=False)]
+    assert len(twice) and twice.groupby(["年度", "产品名称"])["来源"].nunique().gt(1).all()
+    truth = pd.read_parquet(tiny_world / "_truth" / "product_demand.parquet")
+    assert set(truth["year"]) == set(YEARS)  # the truth knows the unpublished year too

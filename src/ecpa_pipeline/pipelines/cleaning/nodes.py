@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from . import catalogues, households, orders, registry, report
+from . import catalogues, households, market, orders, registry, report
 from .ledger import empty_issues
 from .schemas import validate
 
@@ -141,6 +141,16 @@ def clean_orders(
     )
 
 
+def clean_market_index(
+    raw: dict, products: pd.DataFrame, contract: dict, code_lists: dict, cleaning: dict
+):
+    """National market index (optional) → ``market_index``; no rows without the file."""
+    table, ledger, acc = market.clean_market_index(
+        raw, contract["market_index"], code_lists, _spec(cleaning, "market_index"), products
+    )
+    return validate("market_index", table, code_lists), ledger, acc
+
+
 def collect_ledger(*ledgers: pd.DataFrame) -> pd.DataFrame:
     """Every quarantined, flagged and duplicate row of every source, in one table.
 
@@ -163,6 +173,7 @@ def report_data_quality(
     persons: pd.DataFrame,
     household_income: pd.DataFrame,
     order_lines: pd.DataFrame,
+    market_index: pd.DataFrame,
     ledger: pd.DataFrame,
     accounting: pd.DataFrame,
     truth: dict,
@@ -181,6 +192,7 @@ def report_data_quality(
             f"orders_{k}": order_lines[order_lines["platform"] == p]
             for k, p in (("taobao", "淘宝"), ("pinduoduo", "拼多多"), ("832", "832平台"))
         },
+        "market_index": market_index,
     }
     summary, by_reason = report.data_quality_tables(clean_tables, ledger, villages)
     scores = report.score_defect_detection(ledger, persons, truth, cleaning["defect_detection"])

@@ -77,6 +77,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="clean_orders_node",
             ),
             Node(
+                nodes.clean_market_index,
+                ["raw_market_index", "products", *_CONF],
+                ["market_index", "ledger_market_index", "accounting_market_index"],
+                name="clean_market_index_node",
+            ),
+            Node(
                 nodes.collect_ledger,
                 [
                     "ledger_villages",
@@ -87,6 +93,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "ledger_income",
                     "ledger_households",
                     "ledger_orders",
+                    "ledger_market_index",
                 ],
                 "row_issues",
                 name="collect_ledger_node",
@@ -101,6 +108,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "accounting_registry",
                     "accounting_income",
                     "accounting_orders",
+                    "accounting_market_index",
                 ],
                 "row_accounting",
                 name="check_row_accounting_node",
@@ -115,6 +123,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "persons",
                     "household_income",
                     "order_lines",
+                    "market_index",
                     "row_issues",
                     "row_accounting",
                     "raw_truth",

@@ -225,6 +225,10 @@ def markdown_report(
         "",
         table(accounting.drop(columns="balanced")),
         "",
+        "Sources with no file (optional sources may be absent; the pipelines run without them): "
+        + (", ".join(accounting.loc[accounting["read"] == 0, "source"]) or "none")
+        + ".",
+        "",
         "## By source and county",
         "",
         table(summary),

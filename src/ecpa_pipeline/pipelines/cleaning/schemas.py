@@ -78,6 +78,16 @@ def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
                 **_LINEAGE,
             }
         ),
+        "market_index": pa.DataFrameSchema(
+            {
+                "year": pa.Column("int64", pa.Check.in_range(2000, 2100)),
+                "product_code": _text(nullable=True),
+                "category": _codes(c["category"], nullable=False),
+                "online_retail_yuan": _number(pa.Check.ge(0)),
+                "yoy_growth": _number(),
+                **_LINEAGE,
+            }
+        ),
         "shops": pa.DataFrameSchema(
             {
                 "shop_id": _text(),
@@ -158,6 +168,6 @@ def validate(name: str, frame: pd.DataFrame, code_lists: dict) -> pd.DataFrame:
     return schemas[name].validate(frame, lazy=True)
 
 
-@functools.cache  # the schemas are built once for the 8 tables, not once per table
+@functools.cache  # the schemas are built once for all primary tables, not once per table
 def _schemas(code_lists: str) -> dict[str, pa.DataFrameSchema]:
     return primary_schemas(json.loads(code_lists))

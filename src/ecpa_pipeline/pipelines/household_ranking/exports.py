@@ -3,6 +3,8 @@ the CSV, the workbook and the HTML report."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -18,18 +20,25 @@ def _translate_codes(codes: pd.Series, names: dict[str, str], sep: str) -> pd.Se
 
 
 def _measure_texts(view: pd.DataFrame, params: dict, language: str) -> pd.Series:
-    """Each household's measures in words, the village's product filled in where a rule
-    names one (``{product}``)."""
+    """Each household's measures in words, the village's products filled in where a rule
+    names one: ``{product}`` its leading product (the *expand* list's first), ``{new_product}``
+    the product it should develop (the *develop* list's first)."""
     rules = [*params["measures"], params["default_measure"]]
-    name = view["village_product" if language == "zh" else "village_product_en"]
-    product = name.where(name != "", params["no_product"][language])
+    suffix = "" if language == "zh" else "_en"
+    fallback = params["no_product"][language]
+    names = {
+        "{product}": view["village_product" + suffix],
+        "{new_product}": view["new_product" + suffix],
+    }
+    names = {k: v.where(v != "", fallback) for k, v in names.items()}
     sep = word("reason_sep", language)
     text = pd.Series("", index=view.index, dtype="str")
     codes = view["measure_codes"].fillna("")
     for rule in rules:  # a dozen rules; each vectorised over households
         has = codes.str.contains(rf"(?:^|;){rule['code']}(?:;|$)")
-        before, _, after = rule[language].partition("{product}")
-        words = (before + product + after) if "{product}" in rule[language] else before
+        words = pd.Series("", index=view.index, dtype="str")
+        for part in re.split(r"(\{product\}|\{new_product\})", rule[language]):
+            words = words + names.get(part, part)
         text = text.where(~has, text + np.where(text == "", "", sep) + words)
     return text
 
@@ -95,22 +104,28 @@ def area_table(areas: pd.DataFrame, language: str) -> pd.DataFrame:
 def village_product_lines(
     recommendations: pd.DataFrame | None, top: int, language: str
 ) -> pd.Series:
-    """Per village code: its top recommended products with their reasons, in words."""
+    """Per village code: its two product lists (expand current production, develop new
+    products), the first ``top`` of each with the expected revenue and the evidence."""
     if recommendations is None or recommendations.empty:
         return pd.Series(dtype="str")
     rec = recommendations.assign(village_code=recommendations["village_code"].astype("str"))
-    rec = rec[rec["rank"] <= top].sort_values(["village_code", "rank"])
-    rationale = rec[f"rationale_{language}"].fillna("")
+    rec = rec[rec["rank"] <= top]
+    rec = rec.assign(order=rec["list"].map({"expand": 0, "develop": 1})).sort_values(
+        ["village_code", "order", "rank"]
+    )
+    suffix = "" if language == "zh" else "_en"
     line = (
-        rec["rank"].astype(str)
+        "  "
+        + rec["rank"].astype(str)
         + ". "
         + rec["product_name"]
         + (" — " if language == "en" else "：")
-        + rationale
-        + (" (" if language == "en" else "（")
-        + rec["expected_revenue_band"].astype("str")
-        + (")" if language == "en" else "）")
+        + rec[f"expected_revenue_band{suffix}"].astype("str")
+        + ("; " if language == "en" else "；")
+        + rec[f"rationale_{language}"].fillna("")
     )
+    heading = rec["list"].map({k: word(k, language) for k in ("expand", "develop")})
+    line = line.where(rec["rank"] != 1, heading + "\n" + line)
     return line.groupby(rec["village_code"]).agg("\n".join)
 
 

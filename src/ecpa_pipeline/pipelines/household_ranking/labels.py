@@ -94,6 +94,8 @@ WORDS = {
         "尚无产品推荐（先运行 product_recommendation）",
         "no product recommendations yet (run product_recommendation)",
     ),
+    "expand": ("拓展现有产品", "Expand current production"),
+    "develop": ("发展新产品", "Develop new products"),
     "masked": ("证件号码与电话已脱敏", "ID numbers and phones are masked"),
     "unmasked": (
         "含未脱敏的个人信息：仅限授权人员",

@@ -270,20 +270,34 @@ def rank_households(scores: pd.DataFrame, profiles: pd.DataFrame, params: dict) 
 def _village_products(
     recommendations: pd.DataFrame | None, products: pd.DataFrame, villages: pd.Series
 ) -> pd.DataFrame:
-    """Each village's top recommended product in Chinese and English ('' where none, or
-    before product_recommendation has run)."""
-    names = pd.DataFrame({"village_product": "", "village_product_en": ""}, index=villages.index)
+    """Each village's leading product (first of its *expand* list, else of its *develop*
+    list) and the product it should develop (first of the *develop* list), in Chinese and
+    English ('' where none, or before product_recommendation has run)."""
+    columns = ["village_product", "village_product_en", "new_product", "new_product_en"]
+    names = pd.DataFrame("", index=villages.index, columns=columns)
     if recommendations is None or recommendations.empty:
         return names.astype("str")
-    top = recommendations.assign(village_code=recommendations["village_code"].astype("str"))
-    top = top.sort_values(["village_code", "rank"]).drop_duplicates("village_code")
-    top = top.merge(products[["product_code", "name_en"]], on="product_code", how="left")
-    top = top.set_index("village_code")
+    rec = recommendations.assign(village_code=recommendations["village_code"].astype("str"))
+    rec = rec[rec["rank"] == 1].merge(
+        products[["product_code", "name_en"]], on="product_code", how="left"
+    )
+    rec["name_en"] = rec["name_en"].fillna(rec["product_name"])
+    first = {
+        which: rec[rec["list"] == which].set_index("village_code")
+        for which in ("expand", "develop")
+    }
+    develop, expand = first["develop"], first["expand"]
     return (
         pd.DataFrame(
             {
-                "village_product": villages.map(top["product_name"]),
-                "village_product_en": villages.map(top["name_en"].fillna(top["product_name"])),
+                "village_product": villages.map(expand["product_name"]).fillna(
+                    villages.map(develop["product_name"])
+                ),
+                "village_product_en": villages.map(expand["name_en"]).fillna(
+                    villages.map(develop["name_en"])
+                ),
+                "new_product": villages.map(develop["product_name"]),
+                "new_product_en": villages.map(develop["name_en"]),
             },
             index=villages.index,
         )

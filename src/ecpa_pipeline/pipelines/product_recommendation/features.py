@@ -48,17 +48,22 @@ def candidate_pairs(
     production: pd.DataFrame,
     order_lines: pd.DataFrame,
     market: pd.DataFrame,
+    demand: pd.DataFrame,
     households: pd.DataFrame,
     persons: pd.DataFrame,
     params: dict,
 ) -> pd.DataFrame:
-    """Every village × product × year with features at t and the relevance grade of t+1."""
+    """Every village × product × year with features at t and the relevance grade of t+1.
+
+    National demand comes from the latest figure published for a year ≤ t (reports appear
+    a year late); without the market index its columns are empty."""
     years = sorted(order_lines["year"].unique())
     v = villages[["village_code", "county_code", "township", *VILLAGE_CONDITIONS]]
     p = products[
         [
             "product_code",
             "product_name",
+            "category",
             "perishability",
             "needs_cold_chain",
             "suitable_terrain",
@@ -109,6 +114,7 @@ def candidate_pairs(
     )
     grid["neighbour_sales_yuan"] = township - grid["village_sales_yuan"]
     grid = grid.merge(market, on=["product_code", "year"], how="left")
+    grid = _with_national_demand(grid, demand)
 
     able = persons["labour_skill"].isin(ABLE_LABOUR)
     with_labour = persons[able].groupby(["year", "household_code"]).size().rename("able")
@@ -141,6 +147,21 @@ def candidate_pairs(
     return grid.sort_values(["year", "village_code", "product_code"]).reset_index(drop=True)
 
 
+def _with_national_demand(grid: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
+    """The latest published national demand at or before each row's year."""
+    published = demand.dropna(subset=["national_demand_yuan", "national_growth"], how="all")
+    published = published.rename(columns={"year": "market_year"})
+    published = published.assign(year=published["market_year"]).sort_values("year")
+    out = pd.merge_asof(
+        grid.reset_index().sort_values("year"),
+        published.astype({"year": "int64"}),
+        on="year",
+        by="product_code",
+        direction="backward",
+    )
+    return out.sort_values("index").drop(columns="index").reset_index(drop=True)
+
+
 def _terrain_fit(grid: pd.DataFrame) -> pd.DataFrame:
     """Whether the village's terrain is among the product's suitable ones, per distinct pair."""
     pairs = grid[["terrain", "suitable_terrain"]].drop_duplicates()
@@ -161,3 +182,70 @@ def grade(revenue: pd.Series, thresholds: list[float]) -> pd.Series:
         dtype=float,
     )
     return graded.where(revenue.notna())
+
+
+def national_demand(market_index: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    """Each catalogue product's national online retail (yuan) by published year, from the
+    optional market index: the product's own figure (the mean of its reports, in logs),
+    else last year's level carried by the published growth. A product published only
+    within its category keeps no level — a category total also holds products outside the
+    catalogue, so no share of it is one product's — but takes the category's growth.
+    Empty without the index.
+
+    Returns:
+        product_code, year, national_demand_yuan, national_growth (log change on the
+        previous year), market_basis (``product`` or ``category``).
+    """
+    columns = ["product_code", "year", "national_demand_yuan", "national_growth", "market_basis"]
+    if market_index.empty:
+        return pd.DataFrame(columns=columns).astype(
+            {
+                "product_code": "str",
+                "year": "int64",
+                "national_demand_yuan": float,
+                "national_growth": float,
+                "market_basis": "str",
+            }
+        )
+    years = np.arange(market_index["year"].min(), market_index["year"].max() + 1)
+    own = _yearly_levels(market_index[market_index["product_code"].notna()], "product_code", years)
+    category = _yearly_levels(market_index[market_index["product_code"].isna()], "category", years)
+    members = products.set_index("product_code")["category"]
+    level = own.reindex(index=members.index, columns=years)
+    # Growth as the reports publish it where they do; else from the levels.
+    published = market_index[market_index["product_code"].notna()]
+    published = published.groupby(["product_code", "year"])["yoy_growth"].mean().unstack()
+    growth = np.log1p(published.reindex(index=level.index, columns=years)).fillna(
+        np.log(level).diff(axis=1)
+    )
+    category_growth = np.log(category).diff(axis=1).reindex(members.to_numpy())
+    by_category = level.isna().to_numpy() & category_growth.notna().to_numpy()
+    growth = growth.mask(by_category, category_growth.to_numpy())
+    basis = np.select([level.notna(), by_category], ["product", "category"], "")
+    table = pd.DataFrame(
+        {
+            "product_code": np.repeat(level.index.to_numpy(), len(years)),
+            "year": np.tile(years, len(level)),
+            "national_demand_yuan": level.to_numpy().ravel(),
+            "national_growth": growth.to_numpy().ravel(),
+            "market_basis": basis.ravel(),
+        }
+    )
+    table = table[table["market_basis"] != ""]
+    return table[columns].sort_values(["product_code", "year"]).reset_index(drop=True)
+
+
+def _yearly_levels(rows: pd.DataFrame, key: str, years: np.ndarray) -> pd.DataFrame:
+    """Level per ``key`` (rows) and year (columns): the geometric mean of the reports of a
+    year, else the previous year's level times (1 + the year's published growth)."""
+    if rows.empty:
+        return pd.DataFrame(columns=years, dtype=float)
+    logs = np.log(rows["online_retail_yuan"].where(rows["online_retail_yuan"] > 0))
+    level = np.exp(logs.groupby([rows[key], rows["year"]]).mean()).unstack()
+    growth = rows.groupby([key, "year"])["yoy_growth"].mean().unstack()
+    level = level.reindex(columns=years)
+    growth = growth.reindex(index=level.index, columns=years)
+    for i, year in enumerate(years[1:], start=1):  # a handful of years
+        carried = level[years[i - 1]] * (1 + growth[year])
+        level[year] = level[year].fillna(carried)
+    return level

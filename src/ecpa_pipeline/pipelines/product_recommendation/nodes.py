@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.isotonic import IsotonicRegression
 
 from ecpa_pipeline.domain.ranking import ranking_metrics
 
+from . import evidence
 from .features import PAIR
+from .potential import PotentialModel, VillageProductsModel, produced
 
 logger = logging.getLogger(__name__)
 
@@ -95,164 +98,205 @@ def suitability(pairs: pd.DataFrame) -> pd.Series:
     )
 
 
-def _scores(test: pd.DataFrame, ranker: lgb.LGBMRanker, params: dict) -> dict[str, np.ndarray]:
-    """The ranker and the three baselines on the same rows."""
+def fit_potential_model(
+    pairs: pd.DataFrame, params: dict, up_to_year: int | None = None
+) -> PotentialModel:
+    """The potential model on produced pair-years from ``first_feature_year`` on (through
+    ``up_to_year`` when given: the evaluation fit sees nothing after the test year)."""
+    last = pairs["year"].max() if up_to_year is None else up_to_year
+    rows = pairs[pairs["year"].between(params["first_feature_year"], last)]
+    started = time.perf_counter()
+    own_units = [c for c in params["scale_units"] if params["scale_units"][c]["zh"] != "亩"]
+    model = PotentialModel({**params["potential_model"], "own_scale_units": own_units}).fit(rows)
+    model.training_seconds_ = time.perf_counter() - started
+    return model
+
+
+def fit_potential_for_evaluation(
+    pairs: pd.DataFrame, test: pd.DataFrame, params: dict
+) -> PotentialModel:
+    """The potential model as it stood at the end of the test year."""
+    return fit_potential_model(pairs, params, up_to_year=int(test["year"].max()))
+
+
+def fit_village_products_model(pairs: pd.DataFrame, params: dict) -> PotentialModel:
+    """The potential model on every year up to the latest: the one registered as a new
+    version of ``village_products``, whose predictions make the officials' lists."""
+    return fit_potential_model(pairs, params)
+
+
+def _scores(
+    test: pd.DataFrame, potential: PotentialModel, ranker: lgb.LGBMRanker, params: dict
+) -> dict[str, np.ndarray]:
+    """The potential model, the LambdaRank ranker and the three baselines on the same rows."""
     return {
-        "ranker": ranker.predict(test[params["features"]].astype(float)),
+        "potential_model": potential.predict(test)["expected_revenue_yuan"].to_numpy(),
+        "lambdarank": ranker.predict(test[params["features"]].astype(float)),
         "national_bestseller": test["demand_yuan"].fillna(0).to_numpy(float),
         "current_top_production": test["area_mu"].to_numpy(float),
         "suitability_rule": suitability(test).to_numpy(float),
     }
 
 
-def _truth_relevance(test: pd.DataFrame, truth: dict, params: dict) -> pd.Series | None:
-    name = "_truth/village_products.parquet"
-    if name not in truth:
+def _truth_relevance(
+    test: pd.DataFrame, truth: pd.DataFrame | None, params: dict
+) -> pd.Series | None:
+    """Each test pair's true potential graded 0-4 by quantiles of all pairs (simulation)."""
+    if truth is None:
         return None
-    potential = truth[name]().to_pandas().set_index(PAIR)["potential_2020"]
+    potential = truth.set_index(PAIR)["potential_2020"]
     values = potential.reindex(pd.MultiIndex.from_frame(test[PAIR])).to_numpy(float)
     cuts = np.nanquantile(potential.to_numpy(float), params["truth_grade_quantiles"])
     return pd.Series(np.searchsorted(cuts, values, side="right"), index=test.index, dtype=float)
 
 
 def evaluate_rankers(
-    test: pd.DataFrame, ranker: lgb.LGBMRanker, truth: dict, params: dict
+    test: pd.DataFrame,
+    potential: PotentialModel,
+    ranker: lgb.LGBMRanker,
+    truth: pd.DataFrame | None,
+    params: dict,
 ) -> tuple[dict, pd.DataFrame]:
-    """NDCG@1/@3, HR@3, MAP@3 of the ranker and each baseline on the test year, against the
-    observed next-year revenue grade and, with ``_truth``, the true potential."""
-    scores = _scores(test, ranker, params)
+    """NDCG@1/@3, HR@1/@3 and MAP@1/@3 of every scorer on the test year, for the whole
+    list, the *develop* list (products the village does not produce yet) and the *expand*
+    list, against the observed next-year revenue grade and, with ``_truth``, the true
+    potential. ``truth`` is the simulator's village × product table (None with real data)."""
+    scores = _scores(test, potential, ranker, params)
     true_rel = _truth_relevance(test, truth, params)
+    lists = {"all": np.ones(len(test), bool), "develop": ~produced(test).to_numpy()}
+    lists["expand"] = ~lists["develop"]
     rows = []
-    for name, score in scores.items():
-        frame = test.assign(score=score, true_relevance=true_rel)
-        observed = ranking_metrics(
-            frame, "village_code", "score", "relevance", relevant_from=params["relevant_from"]
-        )
-        row = {"scorer": name, **{f"observed.{k}": v for k, v in observed.items()}}
-        if true_rel is not None:
-            truth_m = ranking_metrics(
-                frame,
-                "village_code",
-                "score",
-                "true_relevance",
-                relevant_from=params["relevant_from"],
+    for (name, score), (which, keep) in itertools.product(scores.items(), lists.items()):
+        frame = test.assign(score=score, true_relevance=true_rel)[keep]
+        row = {"scorer": name, "list": which}
+        targets = {
+            "observed": "relevance",
+            **({"truth": "true_relevance"} if truth is not None else {}),
+        }
+        for target, column in targets.items():
+            m = ranking_metrics(
+                frame, "village_code", "score", column, relevant_from=params["relevant_from"]
             )
-            row |= {f"truth.{k}": v for k, v in truth_m.items() if k.startswith(("ndcg", "hr"))}
+            row |= {f"{target}.{k}": v for k, v in m.items()}
         rows.append(row)
     table = pd.DataFrame(rows)
     metrics = {
-        f"{r['scorer']}.{k.replace('@', '_at_')}": {
-            "value": float(v),
-            "step": 0,
-        }  # MLflow names: no '@'
+        f"{r['scorer']}.{r['list']}.{k.replace('@', '_at_')}": {"value": float(v), "step": 0}
         for r in rows
         for k, v in r.items()
-        if k != "scorer" and np.isfinite(v)
+        if k not in ("scorer", "list") and np.isfinite(v)  # MLflow names: no '@'
+    }
+    metrics["potential_model.training_seconds"] = {
+        "value": float(potential.training_seconds_),
+        "step": 0,
     }
     logger.info(
         "Ranking on the test year:\n%s",
-        table.filter(regex="scorer|ndcg@3|hr@3").round(3).to_string(index=False),
+        table.filter(regex="scorer|list|ndcg@3|hr@3").round(3).to_string(index=False),
     )
     return metrics, table
 
 
-def _rationale(rows: pd.DataFrame, language: str) -> pd.Series:
-    """Plain-language reasons from the pair's features (zh or en), up to three."""
-    zh = language == "zh"
-    parts = pd.DataFrame(index=rows.index)
-    growth = (np.expm1(rows["demand_growth"].fillna(0)) * 100).round()
-    parts["gi"] = np.where(
-        rows["certified_gi"], "地理标志产品" if zh else "geographical indication", ""
-    )
-    parts["cold"] = np.where(
-        rows["needs_cold_chain"].fillna(False).astype(bool) & ~rows["cold_chain_missing"],
-        "冷链可用" if zh else "cold chain available",
-        "",
-    )
-    parts["growth"] = np.where(
-        growth > 0,
-        (
-            ("全网需求年增 " if zh else "online demand +")
-            + growth.astype(int).astype(str)
-            + (" %" if zh else " % a year")
+def model_summary(
+    fitted: PotentialModel,
+) -> tuple[VillageProductsModel, dict, pd.DataFrame, pd.DataFrame, str]:
+    """The model as an MLflow pyfunc, and what an auditor needs beside it: the target
+    definition and whether the market index was used (MLflow params), the coefficients,
+    the shrinkage selection table and a model card."""
+    params = {
+        "potential_model.target": (
+            "yearly online revenue (yuan) of a village x product at the product's standard "
+            "scale (median county scale), all platforms with an export; learned from produced "
+            "pair-years, zeros included"
         ),
-        "",
+        "potential_model.market_source_present": fitted.with_market_,
+        "potential_model.fit_year": fitted.fit_year_,
+        **{f"potential_model.chosen.{k}": v for k, v in fitted.setting_.items()},
+    }
+    coefficients = fitted.coefficients_.rename("coefficient").rename_axis("term").reset_index()
+    card = _model_card(fitted, coefficients)
+    return VillageProductsModel(fitted), params, coefficients, fitted.selection_, card
+
+
+def _model_card(fitted: PotentialModel, coefficients: pd.DataFrame) -> str:
+    """The model card of this fit: what it predicts, from what, how it was chosen."""
+    scales = ", ".join(f"{k}: {v:g}" for k, v in fitted.standard_scale_.items())
+    table = "\n".join(
+        f"| {r.term} | {r.coefficient:.3f} |" for r in coefficients.itertuples(index=False)
     )
-    area = rows["area_mu"].round().astype(int).astype(str)
-    parts["area"] = np.where(
-        rows["area_mu"] > 0,
-        ("现有种植 " + area + " 亩") if zh else (area + " mu already grown"),
-        "",
-    )
-    sales = rows["village_sales_yuan"].round().astype(int).astype(str)
-    parts["sales"] = np.where(
-        rows["village_sales_yuan"] > 0,
-        ("本村网销 " + sales + " 元") if zh else ("village online sales " + sales + " yuan"),
-        "",
-    )
-    parts["fit"] = np.where(
-        rows["terrain_fit"] & (rows["elevation_gap_m"] == 0),
-        "地形海拔适宜" if zh else "suits terrain and elevation",
-        "",
-    )
-    demand = rows["demand_yuan"].fillna(0).round().astype(int).astype(str)
-    # Always true, so that no recommendation comes without a reason.
-    parts["demand"] = np.where(
-        rows["demand_yuan"].fillna(0) > 0,
-        ("全网年网销 " + demand + " 元")
-        if zh
-        else ("online sales of the product " + demand + " yuan a year"),
-        "与本村条件相符" if zh else "matches the village's conditions",
-    )
-    joined = parts.apply(lambda r: [p for p in r if p][:3], axis=1)  # a handful of rows per village
-    return joined.map(("；" if zh else "; ").join)
+    market = "used" if fitted.with_market_ else "absent (products differ by county sales only)"
+    return f"""# Model card: village_products (一村一品 sales potential)
+
+**Predicts** the yearly online revenue (yuan) a village would earn with a product at a
+standard scale (the county's median scale; by unit: {scales}), for every village × product,
+produced or not. Recommendations rank products by it, in two lists per village: *develop*
+(not produced yet) and *expand* (current production).
+
+**Learned from** {fitted.rows_} produced village-product-years up to {fitted.fit_year_}
+(their online revenue on the exported platforms, zeros included). Never from `_truth/`.
+
+**Estimator**: a Tweedie GLM (power {fitted.params["tweedie_power"]}, log link):
+log E[revenue] = village effect + product effect + pair fit + β·log(scale) + year trend.
+Multiplicative effects carry what produced pairs earn to unproduced ones through what both
+sides can observe (terrain, elevation, cold chain, certification, logistics, national
+demand); a tree model would copy the nearest produced pair instead. Shrinkage (ridge
+alpha, product and village deviation scales) chosen by 5-fold cross-validation over
+villages, simplest setting within one standard error of the best: {fitted.setting_}.
+
+**National demand (market index)**: {market}.
+
+**Coefficients** (per unit of each term; log scale):
+
+| term | coefficient |
+|---|---|
+{table}
+
+**Limits**: a county sees each product in a few villages only, so without the market index
+products are told apart mostly by fit; a product never produced in the county and absent from
+the market index is an average product. The revenue band is the interquartile range of
+what producing villages earned against the model when they sold.
+"""
 
 
 def recommend(
-    latest: pd.DataFrame, train: pd.DataFrame, ranker: lgb.LGBMRanker, params: dict
-) -> pd.DataFrame:
-    """Top-k products per village for the coming year, hard constraints applied, with an
-    expected revenue band and the reasons in Chinese and English."""
-    features = params["features"]
-    rows = latest.copy()
-    perishable = rows["perishability"].isin(params["constraints"]["perishable"])
-    blocked = (
-        rows["perishability"].isin(params["constraints"]["needs_cold_chain_levels"])
-        & rows["cold_chain_missing"]
-    ) | (perishable & ~rows["express_point"].fillna(False).astype(bool))
-    rows["score"] = ranker.predict(rows[features].astype(float))
-    rows = rows[~blocked]
-    # Expected band: the relevance grade that training pairs with similar scores reached.
-    band_model = IsotonicRegression(out_of_bounds="clip").fit(
-        ranker.predict(train[features].astype(float)), train["relevance"]
-    )
-    rows["expected_grade"] = np.round(band_model.predict(rows["score"])).astype(int)
-    bands = params["revenue_bands"]
-    rows["expected_revenue_band"] = rows["expected_grade"].map(lambda g: bands[int(g)])
-    # The ranker often scores many of a village's products alike (it learns that what sells
-    # keeps selling): among equal scores, the better-suited product comes first.
+    latest: pd.DataFrame, model, products: pd.DataFrame, params: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two ranked lists per village for the coming year: *develop* (products it does not
+    produce yet) and *expand* (its current production), each with the expected revenue at
+    standard scale, its range and the evidence in words; hard constraints applied, and the
+    products they removed listed apart.
+
+    ``model`` is the registered pyfunc (or anything with the same ``predict``)."""
+    rows = latest.join(model.predict(latest).set_axis(latest.index))
+    rows["list"] = np.where(produced(rows), "expand", "develop")
     rows["suitability"] = suitability(rows)
     rows = rows.sort_values(
-        ["village_code", "score", "suitability", "product_code"],
-        ascending=[True, False, False, True],
+        ["village_code", "list", "expected_revenue_yuan", "suitability", "product_code"],
+        ascending=[True, True, False, False, True],
     )
-    top = rows.groupby("village_code").head(params["top_k"]).copy()
-    top["rank"] = top.groupby("village_code").cumcount() + 1
-    top["rationale_zh"] = _rationale(top, "zh")
-    top["rationale_en"] = _rationale(top, "en")
-    return top[
-        [
-            "village_code",
-            "rank",
-            "product_code",
-            "product_name",
-            "score",
-            "expected_revenue_band",
-            "rationale_zh",
-            "rationale_en",
-            "poor_households_with_labour",
-        ]
-    ].reset_index(drop=True)
+    rows["would_rank"] = rows.groupby(["village_code", "list"]).cumcount() + 1
+    reason = evidence.constraint_reasons(rows, params["constraints"])
+    kept = rows[reason["zh"] == ""].copy()
+    kept["rank"] = kept.groupby(["village_code", "list"]).cumcount() + 1
+    top = kept[kept["rank"] <= params["top_k"]].copy()
+    # The observed-revenue view, as the expand list's check: rank by current online sales.
+    sold = rows[rows["list"] == "expand"]
+    observed_rank = (
+        sold.sort_values(
+            ["village_code", "village_sales_yuan"], ascending=[True, False], kind="stable"
+        )
+        .groupby("village_code")
+        .cumcount()
+        + 1
+    )
+    top["observed_sales_rank"] = observed_rank.reindex(top.index)
+    top = top.join(evidence.describe(top, latest, products, params))
+    excluded = rows[reason["zh"] != ""].assign(reason_zh=reason["zh"], reason_en=reason["en"])
+    excluded = excluded[excluded["would_rank"] <= params["top_k"]]
+    return (
+        top[evidence.RECOMMENDATION_COLUMNS].reset_index(drop=True),
+        excluded[evidence.EXCLUSION_COLUMNS].reset_index(drop=True),
+    )
 
 
 def sales_monitoring(

@@ -1,5 +1,7 @@
-"""The ``product_recommendation`` pipeline (一村一品): which characteristic products each village
-should develop and sell online, ranked by LightGBM LambdaRank against three baselines."""
+"""The ``product_recommendation`` pipeline (一村一品): the sales potential of every village ×
+product — above all of products a village does not produce yet — learned from the pairs
+that are produced and sold, two ranked lists per village (develop, expand) with evidence,
+and their evaluation against the LambdaRank ranker and three baselines."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -11,6 +13,12 @@ _P = "params:product_recommendation"
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
+            Node(
+                features.national_demand,
+                ["market_index", "products"],
+                "national_demand",
+                name="national_demand_node",
+            ),
             Node(
                 features.product_market,
                 ["order_lines", "products"],
@@ -25,6 +33,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "village_production",
                     "order_lines",
                     "product_market",
+                    "national_demand",
                     "households",
                     "persons",
                     _P,
@@ -41,19 +50,49 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 nodes.fit_ranker,
                 ["ranking_train", "ranking_validation", _P],
-                "village_products_ranker",
+                "lambdarank_ranker",
                 name="fit_ranker_node",
             ),
             Node(
+                nodes.fit_potential_for_evaluation,
+                ["village_product_candidates", "ranking_test", _P],
+                "potential_model_at_test_year",
+                name="fit_potential_for_evaluation_node",
+            ),
+            Node(
                 nodes.evaluate_rankers,
-                ["ranking_test", "village_products_ranker", "raw_truth", _P],
+                [
+                    "ranking_test",
+                    "potential_model_at_test_year",
+                    "lambdarank_ranker",
+                    "truth_village_products_if_simulated",
+                    _P,
+                ],
                 ["ranking_metrics", "ranking_metrics_table"],
                 name="evaluate_rankers_node",
             ),
             Node(
+                nodes.fit_village_products_model,
+                ["village_product_candidates", _P],
+                "village_products_potential",
+                name="fit_village_products_model_node",
+            ),
+            Node(
+                nodes.model_summary,
+                "village_products_potential",
+                [
+                    "village_products_model",
+                    "potential_model_params",
+                    "potential_model_coefficients",
+                    "potential_model_selection",
+                    "village_products_model_card",
+                ],
+                name="model_summary_node",
+            ),
+            Node(
                 nodes.recommend,
-                ["ranking_latest", "ranking_train", "village_products_ranker", _P],
-                "village_product_recommendations",
+                ["ranking_latest", "village_products_model", "products", _P],
+                ["village_product_recommendations", "village_product_exclusions"],
                 name="recommend_node",
             ),
             Node(

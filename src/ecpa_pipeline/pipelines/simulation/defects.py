@@ -38,6 +38,10 @@ EXPECTED_OUTCOME = {
     "orders_unmappable_title": "quarantine",
     "orders_duplicate_across_files": "merge",
     "orders_missing_amount": "quarantine",
+    "market_alias_name": "normalise",
+    "market_category_level": "flag",
+    "market_growth_only": "flag",
+    "market_listed_twice": "flag",
 }
 
 _FULLWIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")

@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from . import ecommerce, exports, households, identities, world
+from . import ecommerce, exports, households, identities, market, world
 from .defects import finalise
 from .random import stream
 
@@ -214,6 +214,21 @@ def export_orders(
             truth.append(defects)
         out.append(finished)
     return out[0], out[1], out[2], pd.concat(truth, ignore_index=True)
+
+
+def export_market(
+    products: pd.DataFrame, contract: dict, sim: dict
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``market/market_index.csv`` (national online demand as published, optional in real
+    use) and the true national demand behind it (``_truth/product_demand.parquet``)."""
+    rng = stream(sim["seed"], "export_market")
+    demand = market.true_demand(products, sim)
+    frame, defects = finalise(
+        market.market_index_file(demand, products, contract, sim, rng),
+        "market_index",
+        "market/market_index.csv",
+    )
+    return frame, defects, demand
 
 
 def collect_truth(

@@ -114,6 +114,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="export_orders_node",
             ),
             Node(
+                nodes.export_market,
+                ["sim_products", "params:raw_contract", "params:simulation"],
+                ["raw_market_export", "sim_market_defects", "truth_product_demand"],
+                name="export_market_node",
+            ),
+            Node(
                 nodes.collect_truth,
                 [
                     "sim_households",
@@ -123,6 +129,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "sim_income_defects",
                     "sim_catalogue_defects",
                     "sim_order_defects",
+                    "sim_market_defects",
                 ],
                 ["truth_household_years", "truth_village_products", "truth_defects"],
                 name="collect_truth_node",
