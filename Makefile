@@ -13,7 +13,7 @@ export DO_NOT_TRACK := true
 export MLFLOW_DISABLE_TELEMETRY := true
 export KEDRO_LOGGING_CONFIG := conf/logging.yml
 
-.PHONY: install browser run simulate simulate-if-empty test lint benchmark mlflow-ui clean-data
+.PHONY: install browser run simulate simulate-if-empty test test-fast lint benchmark mlflow-ui clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,12 @@ run: simulate-if-empty
 test: install browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
+
+# The edit loop: everything but the tests marked slow (whole simulated county, Kedro CLI,
+# MLflow subprocesses, headless Chromium).
+test-fast: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -184,6 +184,7 @@ def test_english_aliases_and_header_variants_are_accepted(tmp_path, parameters):
     assert len(persons) == 6
 
 
+@pytest.mark.slow
 def test_cli_reports_a_file_level_error_by_file_and_problem(tmp_path):
     raw = write_mini_world(tmp_path / "data" / "01_raw")
     message = _break(raw, "missing_column")

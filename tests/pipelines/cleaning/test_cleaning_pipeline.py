@@ -7,6 +7,8 @@ import json
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.slow  # the default county, simulated and cleaned (~1 min)
+
 
 @pytest.fixture(scope="module")
 def reporting(county_cleaned):
@@ -25,6 +27,7 @@ def test_every_raw_row_is_accounted_for(county_cleaned, reporting):
         "orders_taobao",
         "orders_pinduoduo",
         "orders_832",
+        "market_index",
     }
     assert (
         accounting["read"]

@@ -111,14 +111,21 @@ def _household(**overrides) -> dict:
 
 
 def _measures(rows: list[dict], params: dict, recommendations=None) -> pd.Series:
-    products = pd.DataFrame({"product_code": ["P01"], "name_en": ["kiwi"]})
+    products = pd.DataFrame({"product_code": ["P01", "P02"], "name_en": ["kiwi", "honey"]})
     frame = pd.DataFrame(rows)
     return nodes.recommend_measures(frame, recommendations, products, params)
 
 
 def test_measures_follow_the_rules_one_ecommerce_route_each(params):
+    # V1 grows kiwi (its expand list) and should develop honey (its develop list).
     recommendations = pd.DataFrame(
-        {"village_code": ["V1"], "rank": [1], "product_code": ["P01"], "product_name": ["猕猴桃"]}
+        {
+            "village_code": ["V1", "V1", "V1"],
+            "list": ["develop", "expand", "develop"],
+            "rank": [1, 1, 2],
+            "product_code": ["P02", "P01", "P01"],
+            "product_name": ["蜂蜜", "猕猴桃", "猕猴桃"],
+        }
     )
     rows = [
         _household(household_key="capable"),
@@ -145,12 +152,15 @@ def test_measures_follow_the_rules_one_ecommerce_route_each(params):
     assert all(len(ecommerce & set(c)) <= 1 for c in codes)
     assert out.loc["capable", "village_product"] == "猕猴桃"
     assert out.loc["capable", "village_product_en"] == "kiwi"
+    assert out.loc["capable", "new_product"] == "蜂蜜"
 
     words = exports._measure_texts(out, params, "zh")
     assert words["capable"].startswith("开设自营网店（猕猴桃）；参加电商培训")
+    assert words["capable"].endswith("产业扶持（发展蜂蜜）")  # industry support: the new product
     assert "（本村特色农产品）" not in words["capable"]
     english = exports._measure_texts(out, params, "en")
     assert english["capable"].startswith("open an own online shop (kiwi); e-commerce training")
+    assert english["capable"].endswith("industry support to grow honey")
 
 
 def test_a_household_no_rule_fits_is_assessed_by_the_work_team(params):

@@ -164,6 +164,7 @@ def _recommendations(data) -> pd.DataFrame:
     )
 
 
+@pytest.mark.slow
 def test_groups_are_contiguous_and_cover_every_row(recommended):
     train = _splits(recommended)[0]
     sizes = nodes.group_sizes(train)
@@ -172,6 +173,7 @@ def test_groups_are_contiguous_and_cover_every_row(recommended):
     assert keys.nunique() == len(sizes)  # each (year, village) is one contiguous block
 
 
+@pytest.mark.slow
 def test_two_lists_per_village_split_by_current_production(recommended):
     recs = _recommendations(recommended["data"])
     latest = _splits(recommended)[3].set_index(["village_code", "product_code"])
@@ -201,6 +203,7 @@ def test_two_lists_per_village_split_by_current_production(recommended):
     assert (recs.loc[~category.isin(["蜂产品", "畜禽肉"]), "scale_unit"] == "亩").all()
 
 
+@pytest.mark.slow
 def test_constraints_are_honoured_and_the_removed_products_are_listed(recommended):
     recs = _recommendations(recommended["data"])
     latest = _splits(recommended)[3].set_index(["village_code", "product_code"])
@@ -224,6 +227,7 @@ def test_constraints_are_honoured_and_the_removed_products_are_listed(recommende
     }
 
 
+@pytest.mark.slow
 def test_metrics_cover_every_scorer_and_list_and_are_logged(recommended):
     table = pd.read_csv(
         recommended["data"] / "08_reporting" / "product_recommendation" / "metrics.csv"
@@ -254,6 +258,7 @@ def test_metrics_cover_every_scorer_and_list_and_are_logged(recommended):
     assert {"village_product_recommendations.csv", "village_product_exclusions.csv"} <= artifacts
 
 
+@pytest.mark.slow
 def test_the_model_is_registered_and_reloads_to_the_same_expected_revenue(recommended):
     versions = mlflow.MlflowClient().search_model_versions("name='village_products'")
     assert len(versions) == 2  # one per run: with and without the market index
@@ -266,6 +271,7 @@ def test_the_model_is_registered_and_reloads_to_the_same_expected_revenue(recomm
     assert np.allclose(merged["expected_revenue_yuan_x"], merged["expected_revenue_yuan_y"])
 
 
+@pytest.mark.slow
 def test_the_pipeline_runs_without_the_market_index_and_says_so(recommended):
     run = mlflow.MlflowClient().get_run(recommended["bare_run"])
     assert run.data.params["potential_model.market_source_present"] == "False"

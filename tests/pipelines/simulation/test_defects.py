@@ -67,6 +67,7 @@ def test_every_contract_defect_type_is_injected(truth, parameters):
     assert configured == set(truth["defect"])
 
 
+@pytest.mark.slow
 def test_recorded_rows_really_carry_the_defect(truth, registry, county_world):
     # Bad check characters: invalid ID at exactly the recorded line.
     bad = truth[truth["defect"] == "registry_bad_id_check"]
@@ -99,6 +100,7 @@ def test_recorded_rows_really_carry_the_defect(truth, registry, county_world):
         assert not set(frame.iloc[rows.to_numpy() - 2]["户编号"]) & set(registry[year]["户编号"])
 
 
+@pytest.mark.slow
 def test_duplicates_across_order_files_repeat_a_line_of_the_previous_file(truth, county_world):
     dup = truth[
         (truth["defect"] == "orders_duplicate_across_files") & (truth["source"] == "orders_taobao")

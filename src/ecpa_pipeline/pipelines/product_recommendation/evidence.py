@@ -230,7 +230,9 @@ def describe(
         + " now, village online sales "
         + _thousands(top["village_sales_yuan"])
         + " yuan"
-        + np.where(cert != "", ", certified " + cert, ""),
+        + np.where(
+            cert != "", ", certified " + cert.map(params["certification_en"]).fillna(cert), ""
+        ),
         "",
     )
     parts_zh = pd.DataFrame(
