@@ -90,27 +90,27 @@ def describe(
     unit = category.map(lambda c: units.get(c, units["default"]))
     unit_zh, unit_en = unit.map(lambda u: u["zh"]), unit.map(lambda u: u["en"])
     scale = top["standard_scale"].round().astype(int).astype(str)
-    band_zh = (
-        "约 "
+    # The range is what comparable producing villages earned when they sold online; the
+    # expected revenue (a column of its own) also counts the chance of selling nothing.
+    small = top["revenue_high_yuan"] < 1000
+    band_zh = np.where(
+        small,
+        "网销后不足 0.1 万元/年",
+        "网销后约 "
         + _wan(top["revenue_low_yuan"])
         + "–"
         + _wan(top["revenue_high_yuan"])
-        + " 万元/年（按 "
-        + scale
-        + " "
-        + unit_zh
-        + " 规模）"
-    )
-    band_en = (
-        "about "
+        + " 万元/年",
+    ) + ("（按 " + scale + " " + unit_zh + " 规模）")
+    band_en = np.where(
+        small,
+        "if sold online, under 1,000 yuan a year",
+        "if sold online, about "
         + _thousands(top["revenue_low_yuan"])
         + "–"
         + _thousands(top["revenue_high_yuan"])
-        + " yuan a year at "
-        + scale
-        + " "
-        + unit_en
-    )
+        + " yuan a year",
+    ) + (" at " + scale + " " + unit_en)
 
     by_terrain, overall = _comparables(latest)
     key = pd.MultiIndex.from_frame(top[["product_code", "terrain"]])

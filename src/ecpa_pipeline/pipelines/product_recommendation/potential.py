@@ -37,21 +37,7 @@ from sklearn.model_selection import GroupKFold
 
 logger = logging.getLogger(__name__)
 
-PAIR_FIT = [
-    "terrain_misfit",
-    "elevation_gap_100m",
-    "cold_chain_missing",
-    "certified_gi",
-    "certified_green_organic",
-]
 NONNEGATIVE = ["certified_gi", "certified_green_organic"]
-VILLAGE_CONDITIONS = [
-    "express_point",
-    "broadband",
-    "ecommerce_station",
-    "paved_road",
-    "log_county_distance_km",
-]
 
 
 def produced(pairs: pd.DataFrame) -> pd.Series:
