@@ -70,7 +70,7 @@ def _thousands(yuan: pd.Series) -> pd.Series:
     return yuan.round(-2).map("{:,.0f}".format)
 
 
-def _comparables(latest: pd.DataFrame) -> pd.DataFrame:
+def _comparables(latest: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per product and terrain (and per product over all terrains): how many of the
     county's villages sell it online and their median yearly online sales."""
     selling = latest[latest["village_sales_yuan"] > 0]
