@@ -17,7 +17,15 @@ from ecpa_pipeline.domain.normalise import (
 )
 from ecpa_pipeline.domain.units import unit_to_kg
 
-from .ledger import FILE, ROW, accounting, flag, quarantine, read_source, split_duplicates
+from .ledger import (
+    FILE,
+    ROW,
+    accounting,
+    flag,
+    quarantine_first,
+    read_source,
+    split_duplicates,
+)
 
 LIST_SEPARATORS = r"[;；,，、]"
 
@@ -58,18 +66,22 @@ def clean_villages(
     source = "villages"
     raw = read_source(loaders, mapping, spec["required"], source)
     columns = list(mapping)
-    frame, ledger = split_duplicates(raw, columns, source)
-    ledger = [ledger]
+    frame, dup = split_duplicates(raw, columns, source)
     code = clean_text(frame["village_code"])
-    frame, q = quarantine(
-        frame, ~code.str.fullmatch(r"\d{12}").fillna(False), source, "bad_village_code", columns
+
+    def listed_again(remaining: np.ndarray) -> pd.Series:
+        return code.loc[remaining].duplicated(keep="first")
+
+    frame, ledger = quarantine_first(
+        frame,
+        [
+            ("bad_village_code", ~code.str.fullmatch(r"\d{12}").fillna(False), ""),
+            ("duplicate_key", listed_again, "village_code"),
+        ],
+        source,
+        columns,
     )
-    ledger.append(q)
-    code = clean_text(frame["village_code"])
-    frame, q = quarantine(
-        frame, code.duplicated(keep="first"), source, "duplicate_key", columns, "village_code"
-    )
-    ledger.append(q)
+    ledger = [dup, *ledger]
 
     bools, bad_b = _booleans(
         frame,
@@ -143,10 +155,10 @@ def clean_products(
     frame, dup = split_duplicates(raw, columns, source)
     code = clean_text(frame["product_code"])
     name = clean_text(frame["product_name"])
-    frame, q = quarantine(
-        frame, code.isna() | name.isna() | code.duplicated(), source, "missing_key", columns
+    frame, ledger = quarantine_first(
+        frame, [("missing_key", code.isna() | name.isna() | code.duplicated(), "")], source, columns
     )
-    ledger = [dup, q]
+    ledger = [dup, *ledger]
     category, bad_c = match_codes(frame["category"], code_lists["category"])
     perish, bad_p = match_codes(frame["perishability"], code_lists["perishability"])
     cold, bad_cold = parse_bool(frame["needs_cold_chain"])
@@ -266,29 +278,23 @@ def clean_village_production(
     raw = read_source(loaders, mapping, spec["required"], source)
     columns = list(mapping)
     frame, dup = split_duplicates(raw, columns, source)
-    ledger = [dup]
     code = clean_text(frame["village_code"])
-    frame, q = quarantine(
-        frame,
-        ~code.isin(villages["village_code"]),
-        source,
-        "unknown_village",
-        columns,
-        code.fillna(""),
-    )
-    ledger.append(q)
     product, ambiguous = match_products(frame["product_name"], product_aliases(products))
     name = clean_text(frame["product_name"]).fillna("")
-    frame, q = quarantine(frame, ambiguous, source, "ambiguous_product", columns, name)
-    ledger.append(q)
-    frame, q = quarantine(
-        frame, product[frame.index].isna(), source, "unknown_product", columns, name[frame.index]
-    )
-    ledger.append(q)
-    product = product[frame.index]
     year, _ = parse_number(frame["year"])
-    frame, q = quarantine(frame, year.isna(), source, "bad_year", columns)
-    ledger.append(q)
+    frame, ledger = quarantine_first(
+        frame,
+        [
+            ("unknown_village", ~code.isin(villages["village_code"]), code.fillna("")),
+            ("ambiguous_product", ambiguous, name),
+            ("unknown_product", product.isna(), name),
+            ("bad_year", year.isna(), ""),
+        ],
+        source,
+        columns,
+    )
+    ledger = [dup, *ledger]
+    product = product[frame.index]
     area, bad_area = parse_number(frame["area_mu"])
     output, bad_out = parse_number(frame["output"])
     unit, bad_unit = match_codes(frame["unit"], code_lists["production_unit"])
@@ -329,27 +335,20 @@ def clean_shops(
     raw = read_source(loaders, mapping, spec["required"], source)
     columns = list(mapping)
     frame, dup = split_duplicates(raw, columns, source)
-    ledger = [dup]
     shop_id = clean_text(frame["shop_id"])
-    frame, q = quarantine(
-        frame, shop_id.isna() | shop_id.duplicated(), source, "missing_key", columns, "shop_id"
-    )
-    ledger.append(q)
     code = clean_text(frame["village_code"])
-    frame, q = quarantine(
-        frame,
-        ~code.isin(villages["village_code"]),
-        source,
-        "unknown_village",
-        columns,
-        code.fillna(""),
-    )
-    ledger.append(q)
     platform, bad_platform = match_codes(frame["platform"], code_lists["platform"])
-    frame, q = quarantine(
-        frame, bad_platform | platform.isna(), source, "bad_code", columns, "platform"
+    frame, ledger = quarantine_first(
+        frame,
+        [
+            ("missing_key", shop_id.isna() | shop_id.duplicated(), "shop_id"),
+            ("unknown_village", ~code.isin(villages["village_code"]), code.fillna("")),
+            ("bad_code", bad_platform | platform.isna(), "platform"),
+        ],
+        source,
+        columns,
     )
-    ledger.append(q)
+    ledger = [dup, *ledger]
     platform = platform[frame.index]
     operator, bad_op = match_codes(frame["operator"], code_lists["operator"])
     opened, bad_opened = parse_date(frame["opened"])

@@ -217,20 +217,6 @@ def split_duplicates(
     return _kept(frame, dup), entries
 
 
-def quarantine(
-    frame: pd.DataFrame,
-    mask: pd.Series,
-    source: str,
-    code: str,
-    raw_columns: list[str],
-    detail: pd.Series | str = "",
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Move the rows selected by ``mask`` to quarantine with ``code``. Returns kept rows and
-    the ledger entries of the quarantined ones."""
-    kept, [entries] = quarantine_first(frame, [(code, mask, detail)], source, raw_columns)
-    return kept, entries
-
-
 Check = pd.Series | Callable[[np.ndarray], pd.Series]
 
 
@@ -242,7 +228,7 @@ def screen(
     out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[pd.DataFrame]]:
     """Quarantine each row for the first of ``checks`` (``(code, mask, detail)``, in order of
-    precedence) that selects it — as successive ``quarantine`` calls would, without copying
+    precedence) that selects it — as quarantining for each check in turn would, without copying
     the frame. A check that depends on which rows are still in (a duplicate key, say) is a
     function of the boolean array of remaining rows. Rows marked in ``out`` (duplicates
     already accounted for) are not checked.
