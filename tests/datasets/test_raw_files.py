@@ -1,0 +1,69 @@
+"""RawFilesDataset: every encoding of the contract reads to the same text table, lazily."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from ecpa_pipeline.datasets import RawFileError, RawFilesDataset
+
+TEXT = '村,人数,金额\n清双村,3,"1,234元"\n黄永村,05,\n'
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode("utf-8"),
+        b"\xef\xbb\xbf" + TEXT.encode("utf-8"),
+        TEXT.encode("gbk"),
+        TEXT.replace(",", "\t").replace('"1\t234元"', "1,234元").encode("gb18030"),
+    ],
+    ids=["utf-8", "utf-8 with BOM", "gbk", "gb18030 tab-separated"],
+)
+def test_every_encoding_reads_to_the_same_cells_as_written(tmp_path, data):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.csv").write_bytes(data)
+    table = RawFilesDataset(str(tmp_path), "src/*").load()["src/a.csv"]()
+    assert table.column_names == ["村", "人数", "金额"]
+    # Nothing inferred: the leading zero and the money text stay as typed, blanks are "".
+    assert table.to_pylist() == [
+        {"村": "清双村", "人数": "3", "金额": "1,234元"},
+        {"村": "黄永村", "人数": "05", "金额": ""},
+    ]
+
+
+def test_excel_first_sheet_as_text_and_files_sorted_lock_files_ignored(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["订单号", "数量"])
+    book.active.append(["A1", 12])
+    (tmp_path / "orders").mkdir()
+    book.save(tmp_path / "orders" / "b.xlsx")
+    (tmp_path / "orders" / "a.csv").write_text("订单号,数量\nA0,1\n", encoding="utf-8")
+    (tmp_path / "orders" / "~$b.xlsx").write_bytes(b"lock")
+    loaders = RawFilesDataset(str(tmp_path), "orders/*").load()
+    assert list(loaders) == ["orders/a.csv", "orders/b.xlsx"]
+    assert loaders["orders/b.xlsx"]().to_pylist() == [{"订单号": "A1", "数量": "12"}]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "problem"),
+    [
+        ("x.csv", b"", "empty file"),
+        ("x.csv", b"a,b\n", "no data rows below the header"),
+        ("x.csv", b"a,b\n\xff\xfe\xfd,1\n", "unreadable encoding"),
+        ("x.json", b"{}", "unsupported file type '.json'"),
+    ],
+)
+def test_a_file_level_defect_names_the_file_and_the_problem(tmp_path, name, data, problem):
+    (tmp_path / name).write_bytes(data)
+    loader = RawFilesDataset(str(tmp_path), name).load()[name]
+    with pytest.raises(RawFileError, match=problem) as error:
+        loader()
+    assert error.value.file == name
+
+
+def test_no_file_is_an_empty_source_and_the_dataset_is_read_only(tmp_path):
+    dataset = RawFilesDataset(str(tmp_path), "market/*")
+    assert dataset.load() == {} and not dataset.exists()
+    with pytest.raises(Exception, match="read-only"):
+        dataset.save({})
