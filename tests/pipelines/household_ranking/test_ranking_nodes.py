@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ecpa_pipeline.pipelines.household_ranking import exports, nodes
+from ecpa_pipeline.pipelines.household_ranking import exports, measures, nodes, scoring
 
 
 @pytest.fixture()
@@ -66,7 +66,7 @@ def test_identical_scores_still_rank_deterministically_by_household_code(params)
 
 
 def test_risk_band_bounds_are_exclusive_upper_limits(params):
-    bands = nodes._risk_band(pd.Series([0.0, 0.399, 0.4, 0.699, 0.7, 1.0]), params["risk_bands"])
+    bands = measures._risk_band(pd.Series([0.0, 0.399, 0.4, 0.699, 0.7, 1.0]), params["risk_bands"])
     assert bands.tolist() == ["high", "high", "medium", "medium", "low", "low"]
 
 
@@ -239,12 +239,12 @@ def test_incidence_threshold_outside_the_west_is_two_percent_and_near_is_flagged
 
 def test_scoring_plan_share_regular_decreed_and_configured(parameters):
     features = parameters["features"]
-    share, basis = nodes._plan_share(2017, features, "auto")
+    share, basis = scoring._plan_share(2017, features, "auto")
     assert share == 0.45 and "2018" in basis["en"]
     # 2020's exits were decreed: the 2019 plan stands in, and the basis says so
-    share, basis = nodes._plan_share(2019, features, "auto")
+    share, basis = scoring._plan_share(2019, features, "auto")
     assert share == 0.67 and "decree" in basis["en"] and "收官" in basis["zh"]
-    assert nodes._plan_share(2019, features, 0.5)[0] == 0.5
+    assert scoring._plan_share(2019, features, 0.5)[0] == 0.5
 
 
 def test_selecting_a_year_without_registered_households_fails_clearly(parameters):

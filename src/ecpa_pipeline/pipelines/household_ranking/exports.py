@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .labels import AREA_COLUMNS, CAUSES_EN, HOUSEHOLD_COLUMNS, READINESS, word
-from .nodes import GUARANTEES
+from .scoring import GUARANTEES
 
 
 def _translate_codes(codes: pd.Series, names: dict[str, str], sep: str) -> pd.Series:

@@ -1,0 +1,223 @@
+"""Which households are scored and how: the latest registered poor households, scored with
+the registered exit model (probability and reasons), and each household's profile for the
+measure rules."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from ecpa_pipeline.datasets import RegisteredModel
+from ecpa_pipeline.domain.pseudonym import pseudonymise
+from ecpa_pipeline.pipelines.exit_model.nodes import explain_exit, model_features
+
+logger = logging.getLogger(__name__)
+
+#: 两不愁三保障 items of the households table, in the order officials list them.
+GUARANTEES = {
+    "food_clothing_secure": {"zh": "吃穿不愁", "en": "food and clothing"},
+    "education_secure": {"zh": "义务教育", "en": "compulsory education"},
+    "medical_secure": {"zh": "基本医疗", "en": "basic medical care"},
+    "housing_secure": {"zh": "住房安全", "en": "safe housing"},
+    "water_secure": {"zh": "饮水安全", "en": "safe drinking water"},
+}
+#: Profile columns taken from the exit model's input (conditions at the scoring year).
+PROFILE_FEATURES = [
+    "household_size",
+    "n_labour_ordinary",
+    "n_labour_skilled",
+    "n_labour_weak",
+    "n_no_labour",
+    "education_max",
+    "head_age",
+    "household_type",
+    "main_cause",
+    "n_serious_illness",
+    "n_disabled",
+    "n_students",
+    "migrant_months",
+    "cooperative_member",
+    "ecommerce_mode",
+    "broadband",
+    "express_point",
+    "ecommerce_station",
+    "cold_chain",
+]
+
+
+def _plan_share(year: int, features_params: dict, setting) -> tuple[float, dict[str, str]]:
+    """Next year's planned exit share for scoring, and where it came from (zh and en)."""
+    if setting != "auto":
+        share = float(setting)
+        return share, {
+            "zh": f"配置的计划脱贫比例 {share:.0%}",
+            "en": f"configured plan {share:.0%}",
+        }
+    plan = {int(k): float(v) for k, v in features_params["exit_plan"].items()}
+    decreed = {int(y) for y in features_params["exclude_label_years"]}
+    target = year + 1
+    if target in plan and target not in decreed:
+        share = plan[target]
+        return share, {
+            "zh": f"{target} 年计划脱贫比例 {share:.0%}",
+            "en": f"the {target} exit plan ({share:.0%})",
+        }
+    regular = [y for y in plan if y < target and y not in decreed]
+    if not regular:
+        raise ValueError(
+            f"no exit plan to score {year}: set household_ranking.exit_plan_share to a number"
+        )
+    last = max(regular)
+    share = plan[last]
+    return share, {
+        "zh": (
+            f"{last} 年计划脱贫比例 {share:.0%}：{target} 年为全部脱贫的收官之年（无常规计划），"
+            "故按常规计划下的脱贫可能性排序"
+        ),
+        "en": (
+            f"the {last} exit plan ({share:.0%}): {target} has no regular plan (all remaining "
+            "households exit by decree), so households are ranked by their likelihood of exit "
+            "under a regular plan"
+        ),
+    }
+
+
+def select_households_to_score(
+    model_input: pd.DataFrame, features_params: dict, params: dict
+) -> tuple[pd.DataFrame, dict]:
+    """The registered poor households of the scoring year (``latest`` by default) with
+    their conditions at that year, and the basis of the scores.
+
+    Raises:
+        ValueError: when the year has no registered poor households.
+
+    Returns:
+        the households' model-input rows, and ``{year, exit_plan_share, basis}``.
+    """
+    year = int(model_input["year"].max()) if params["year"] == "latest" else int(params["year"])
+    rows = model_input[model_input["year"] == year].reset_index(drop=True)
+    if rows.empty:
+        years = sorted(model_input["year"].unique().tolist())
+        raise ValueError(
+            f"no registered poor households in {year} in exit_model_input (years: {years})"
+        )
+    share, basis = _plan_share(year, features_params, params["exit_plan_share"])
+    logger.info(
+        "Scoring %d households registered poor in %d against %s", len(rows), year, basis["en"]
+    )
+    return rows, {"year": year, "exit_plan_share": share, "basis": basis}
+
+
+def score_households(
+    exit_model: RegisteredModel, rows: pd.DataFrame, scoring: dict
+) -> tuple[pd.DataFrame, dict]:
+    """Exit likelihood and the three strongest reasons of each household, from the registered
+    model version (its own features, encoder, booster, calibrator and factor names).
+
+    Returns:
+        one row per household (pseudonymous key), and the provenance of the scores.
+    """
+    params = exit_model.part("params:exit_model")
+    features = model_features(rows, params)
+    if params.get("offset_column"):
+        features[params["offset_column"]] = scoring["exit_plan_share"]
+    scores = exit_model.model.predict(features)
+    reasons = explain_exit(
+        exit_model.part("exit_encoder"), exit_model.part("exit_booster"), features, params
+    )
+    out = scores.merge(reasons, on=params["id_column"], validate="one_to_one")
+    out = out.rename(columns={params["id_column"]: "household_key"})
+    provenance = {
+        "model_name": exit_model.name,
+        "model_version": exit_model.version,
+        "model_run_id": exit_model.run_id,
+        **scoring,
+    }
+    return out, provenance
+
+
+def household_profiles(
+    rows: pd.DataFrame,
+    households: pd.DataFrame,
+    persons: pd.DataFrame,
+    villages: pd.DataFrame,
+    secret: str,
+    poverty_line: dict,
+    params: dict,
+) -> pd.DataFrame:
+    """What officials need to know of each scored household: where it is, who heads it
+    (personal data, masked later), its composition, income against next year's line, unmet
+    两不愁三保障 items and the 防返贫 marginal flag."""
+    year = int(rows["year"].iloc[0])
+    hh = households[households["year"] == year]
+    hh = hh.assign(household_key=pseudonymise(hh["household_code"], secret))
+    head = persons.loc[persons["year"] == year, ["person_code", "name", "id_number", "phone"]]
+    hh = hh.merge(
+        head.rename(
+            columns={
+                "person_code": "head_person_code",
+                "name": "head_name",
+                "id_number": "head_id_number",
+                "phone": "head_phone",
+            }
+        ),
+        on="head_person_code",
+        how="left",
+    )
+    profile = rows[["household_key", "village_code", *PROFILE_FEATURES]].merge(
+        hh[
+            [
+                "household_key",
+                "household_code",
+                "head_name",
+                "head_id_number",
+                "head_phone",
+                "income_per_capita",
+                *GUARANTEES,
+                *[c for c in hh.columns if c.startswith("assist_")],
+            ]
+        ],
+        on="household_key",
+        how="left",
+        validate="one_to_one",
+    )
+    lost = profile["household_code"].isna()
+    if lost.any():
+        raise ValueError(
+            f"{int(lost.sum())} scored household(s) are not in the {year} households table: "
+            "was the model input built with another pseudonym key (conf/local/credentials.yml)?"
+        )
+    place = villages[["village_code", "county_code", "county", "township", "village", "region"]]
+    profile = profile.merge(place, on="village_code", how="left", validate="many_to_one")
+
+    lines = {int(k): float(v) for k, v in poverty_line.items()}
+    if year + 1 not in lines:
+        logger.warning(
+            "poverty_line has no value for %d: judging exit criteria against %d's line",
+            year + 1,
+            max(lines),
+        )
+    next_line = lines.get(year + 1, lines[max(lines)])
+    profile["able_labour"] = profile["n_labour_ordinary"] + profile["n_labour_skilled"]
+    profile["next_poverty_line"] = next_line
+    profile["income_to_next_line"] = profile["income_per_capita"] / next_line
+    met = profile[list(GUARANTEES)].fillna(False).astype(bool)
+    profile["guarantees_met"] = met.all(axis=1)
+    profile["unmet_guarantees"] = joined_names(~met, {k: k for k in GUARANTEES})
+    profile["meets_exit_criteria"] = (profile["income_to_next_line"] >= 1) & profile[
+        "guarantees_met"
+    ]
+    profile["marginal"] = profile["income_to_next_line"].between(
+        1, params["marginal_income_factor"], inclusive="left"
+    )
+    return profile
+
+
+def joined_names(flags: pd.DataFrame, names: dict[str, str], sep: str = ";") -> pd.Series:
+    """For each row, the names of its True columns joined by ``sep`` ('' when none)."""
+    text = np.full(len(flags), "", dtype=object)
+    for column in flags.columns:  # a handful of columns; vectorised over rows
+        text = text + np.where(flags[column].to_numpy(bool), names[column] + sep, "")
+    return pd.Series(text, index=flags.index, dtype="str").str.removesuffix(sep)
