@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import sync_playwright
 
-from ecpa_pipeline.pipelines.household_ranking.labels import HOUSEHOLD_COLUMNS, word
 from ecpa_pipeline.pipelines.household_ranking.pipeline import create_pipeline
+from ecpa_pipeline.pipelines.household_ranking.report.labels import HOUSEHOLD_COLUMNS, word
 from tests.conftest import kedro_run, run_pipeline
 
 pytestmark = pytest.mark.slow

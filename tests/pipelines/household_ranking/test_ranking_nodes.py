@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ecpa_pipeline.pipelines.household_ranking import exports, measures, nodes, scoring
+from ecpa_pipeline.pipelines.household_ranking import measures, nodes, scoring
+from ecpa_pipeline.pipelines.household_ranking.report import tables
 
 
 @pytest.fixture()
@@ -154,11 +155,11 @@ def test_measures_follow_the_rules_one_ecommerce_route_each(params):
     assert out.loc["capable", "village_product_en"] == "kiwi"
     assert out.loc["capable", "new_product"] == "蜂蜜"
 
-    words = exports._measure_texts(out, params, "zh")
+    words = tables._measure_texts(out, params, "zh")
     assert words["capable"].startswith("开设自营网店（猕猴桃）；参加电商培训")
     assert words["capable"].endswith("产业扶持（发展蜂蜜）")  # industry support: the new product
     assert "（本村特色农产品）" not in words["capable"]
-    english = exports._measure_texts(out, params, "en")
+    english = tables._measure_texts(out, params, "en")
     assert english["capable"].startswith("open an own online shop (kiwi); e-commerce training")
     assert english["capable"].endswith("industry support to grow honey")
 
@@ -169,7 +170,7 @@ def test_a_household_no_rule_fits_is_assessed_by_the_work_team(params):
     )
     out = _measures([settled], params | {"measures": params["measures"][:1]})
     assert out["measure_codes"].tolist() == ["assess"]
-    assert exports._measure_texts(out, params, "zh").tolist() == ["驻村工作队入户核实帮扶需求"]
+    assert tables._measure_texts(out, params, "zh").tolist() == ["驻村工作队入户核实帮扶需求"]
 
 
 def test_a_rule_that_cannot_be_evaluated_is_named_in_the_error(params):

@@ -5,7 +5,7 @@ the pseudonymous list, the summaries and the model version used."""
 
 from kedro.pipeline import Node, Pipeline
 
-from . import nodes, reports
+from . import nodes, report
 
 _P = "params:household_ranking"
 
@@ -64,13 +64,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="officials_view_node",
             ),
             Node(
-                reports.household_list_csv,
+                report.household_list_csv,
                 ["officials_household_view", "ranking_provenance", _P],
                 "household_list",
                 name="household_list_csv_node",
             ),
             Node(
-                reports.county_reports,
+                report.county_reports,
                 [
                     "officials_household_view",
                     "village_readiness",

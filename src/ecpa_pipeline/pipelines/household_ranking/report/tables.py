@@ -4,12 +4,26 @@ the CSV, the workbook and the HTML report."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ..scoring import GUARANTEES
 from .labels import AREA_COLUMNS, CAUSES_EN, HOUSEHOLD_COLUMNS, READINESS, word
-from .scoring import GUARANTEES
+
+
+@dataclass(frozen=True)
+class CountyReport:
+    """What one county's workbook and HTML report show: its households (in the report
+    language), village and county summaries, each village's product lists in words, and the
+    provenance of the scores (year, model version, training run, basis)."""
+
+    households: pd.DataFrame
+    village_summary: pd.DataFrame
+    county_summary: pd.Series
+    products_by_village: pd.Series
+    provenance: dict
 
 
 def _translate_codes(codes: pd.Series, names: dict[str, str], sep: str) -> pd.Series:

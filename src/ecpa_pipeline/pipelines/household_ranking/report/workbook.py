@@ -12,8 +12,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .exports import area_table, household_sheet, provenance_lines, village_table
 from .labels import AREA_COLUMNS, HOUSEHOLD_COLUMNS, READINESS, word
+from .tables import CountyReport, area_table, household_sheet, provenance_lines, village_table
 
 WRAP_ABOVE = 40  # columns wider than this wrap instead of growing
 BOLD = Font(bold=True)
@@ -145,15 +145,14 @@ def _info_rows(ws: Worksheet, rows: list[tuple[str, str]]) -> int:
     return len(rows) + 2
 
 
-def county_workbook(
-    households: pd.DataFrame,
-    village_summary: pd.DataFrame,
-    county_summary: pd.Series,
-    products_by_village: pd.Series,
-    provenance: dict,
-    params: dict,
-) -> Workbook:
+def county_workbook(county: CountyReport, params: dict) -> Workbook:
     """One county's workbook in ``report.language``."""
+    households, village_summary, county_summary = (
+        county.households,
+        county.village_summary,
+        county.county_summary,
+    )
+    products_by_village, provenance = county.products_by_village, county.provenance
     language = params["report"]["language"]
     bands = {b[language]: b["colour"] for b in params["risk_bands"]}
     readiness_colours = {

@@ -1,4 +1,5 @@
-"""Export nodes of ``household_ranking``: the CSV for other systems, and per county the
+"""The officials' reports of ``household_ranking`` (tables, labels, workbook, HTML) and
+their export nodes: the CSV for other systems, and per county the
 officials' workbook and HTML report — all from the masked officials' view."""
 
 from __future__ import annotations
@@ -6,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 from openpyxl import Workbook
 
-from .county_workbook import county_workbook
-from .exports import household_table, village_product_lines
-from .html_report import county_html
+from .html import county_html
+from .tables import CountyReport, household_table, village_product_lines
+from .workbook import county_workbook
 
 
 def household_list_csv(view: pd.DataFrame, provenance: dict, params: dict) -> pd.DataFrame:
@@ -41,8 +42,8 @@ def county_reports(
         villages = village_summary[village_summary["county_code"] == county.county_code]
         summary = county_summary.set_index("county_code").loc[county.county_code]
         summary = pd.concat([pd.Series({"county_code": county.county_code}), summary])
-        args = (households, villages, summary, products, provenance, params)
+        shown = CountyReport(households, villages, summary, products, provenance)
         name = f"{county.county_code}_{county.county}"
-        workbooks[name] = county_workbook(*args)
-        pages[name] = county_html(*args)
+        workbooks[name] = county_workbook(shown, params)
+        pages[name] = county_html(shown, params)
     return workbooks, pages

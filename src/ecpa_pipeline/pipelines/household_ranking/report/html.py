@@ -12,8 +12,8 @@ from string import Template
 import numpy as np
 import pandas as pd
 
-from .exports import household_sheet, provenance_lines, village_table
 from .labels import AREA_COLUMNS, HOUSEHOLD_COLUMNS, READINESS, word
+from .tables import CountyReport, household_sheet, provenance_lines, village_table
 
 TEMPLATE = Template((Path(__file__).parent / "report.html").read_text(encoding="utf-8"))
 READINESS_FILL = {
@@ -136,15 +136,14 @@ def _card(value: str, key: str, status: str | None = None) -> str:
     )
 
 
-def county_html(
-    households: pd.DataFrame,
-    village_summary: pd.DataFrame,
-    county_summary: pd.Series,
-    products_by_village: pd.Series,
-    provenance: dict,
-    params: dict,
-) -> str:
+def county_html(county: CountyReport, params: dict) -> str:
     """One county's report in ``report.language``."""
+    households, village_summary, county_summary = (
+        county.households,
+        county.village_summary,
+        county.county_summary,
+    )
+    products_by_village, provenance = county.products_by_village, county.provenance
     language = params["report"]["language"]
     label = lambda key: word(key, language, AREA_COLUMNS)  # noqa: E731
     c = county_summary
