@@ -13,8 +13,11 @@ import logging
 import numpy as np
 import pandas as pd
 
-from . import ecommerce, exports, households, identities, market, world
+from . import ecommerce, households, identities, market, world
 from .defects import finalise
+from .exports import catalogues as catalogue_exports
+from .exports import orders as order_exports
+from .exports import registry as registry_exports
 from .random import stream
 
 logger = logging.getLogger(__name__)
@@ -101,7 +104,7 @@ def export_registry(
     people = identities.build_identities(persons, households_, villages, sim)
     files, truth = {}, []
     for year in sim["years"]:
-        frame = exports.registry_file(
+        frame = registry_exports.registry_file(
             year,
             household_years[household_years["year"] == year],
             person_years[person_years["year"] == year],
@@ -126,7 +129,7 @@ def export_income(
     rng = stream(sim["seed"], "export_income")
     files, truth = {}, []
     for year in sim["years"]:
-        frame = exports.income_file(
+        frame = registry_exports.income_file(
             year,
             household_years[household_years["year"] == year],
             households_,
@@ -152,15 +155,15 @@ def export_catalogues(
     """``villages.csv``, ``products.csv``, ``village_production.csv`` and ``shops.csv``."""
     rng = stream(sim["seed"], "export_catalogues")
     registered = households_[~households_["missed"]].groupby("village_code").size()
-    village_file = exports.villages_file(villages, registered, contract, rng)
-    product_file = exports.products_file(products, contract)
+    village_file = catalogue_exports.villages_file(villages, registered, contract, rng)
+    product_file = catalogue_exports.products_file(products, contract)
     production_file, production_truth = finalise(
-        exports.production_file(production, products, contract, sim["defects"], rng),
+        catalogue_exports.production_file(production, products, contract, sim["defects"], rng),
         "village_production",
         "village_production.csv",
     )
     shop_file, shop_truth = finalise(
-        exports.shops_file(shops, contract, sim["defects"], rng), "shops", "shops.csv"
+        catalogue_exports.shops_file(shops, contract, sim["defects"], rng), "shops", "shops.csv"
     )
     return (
         village_file,
@@ -191,17 +194,17 @@ def export_orders(
         (
             "taobao",
             ".csv",
-            exports.taobao_files(by_platform["淘宝"], shops, products, contract, rates, rng),
+            order_exports.taobao_files(by_platform["淘宝"], shops, products, contract, rates, rng),
         ),
         (
             "pinduoduo",
             ".csv",
-            exports.pinduoduo_files(by_platform["拼多多"], products, contract, rates, rng),
+            order_exports.pinduoduo_files(by_platform["拼多多"], products, contract, rates, rng),
         ),
         (
             "832",
             ".xlsx",
-            exports.platform832_files(
+            order_exports.platform832_files(
                 by_platform["832平台"], shops, products, villages, contract, rates, rng
             ),
         ),
