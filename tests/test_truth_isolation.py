@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from ecpa_pipeline.pipeline_registry import register_pipelines
 
-#: Nodes allowed to read the truth: they compare a model or the cleaning with it.
+#: Nodes allowed to read the truth: they compare a model or the cleaning with it, or (one)
+#: key it by pseudonym for such a comparison.
 EVALUATION_NODES = {
     "evaluate_exit_model_node",
     "evaluate_rankers_node",
     "report_data_quality_node",
+    "key_exit_truth_node",
 }
 
 
@@ -42,8 +44,18 @@ def test_the_product_and_exit_evaluations_read_the_truth():
     pipelines = register_pipelines()
     readers = {
         n.name
-        for p in ("exit_model", "product_recommendation", "cleaning")
+        for p in ("exit_model", "product_recommendation", "cleaning", "features")
         for n in pipelines[p].nodes
         if any(_is_truth(d) for d in n.inputs)
     }
     assert readers == EVALUATION_NODES
+
+
+def test_one_node_holds_the_pseudonym_key():
+    holders = {
+        n.name
+        for p in register_pipelines().values()
+        for n in p.nodes
+        if "pseudonym_secret" in n.inputs
+    }
+    assert holders == {"household_keys_node"}

@@ -78,7 +78,13 @@ def test_split_is_temporal(trained):
 
 def test_another_survey_trains_and_evaluates(trained):
     metrics, table, _ = nodes.evaluate_exit_model(
-        trained["scores"], trained["train"], trained["valid"], trained["test"], {}, "k", {}, PARAMS
+        trained["scores"],
+        trained["train"],
+        trained["valid"],
+        trained["test"],
+        pd.DataFrame(columns=["household_key", "year", "exit_prob"]),  # no truth: real data
+        {},
+        PARAMS,
     )
     assert list(table["scorer"]) == [
         "model",

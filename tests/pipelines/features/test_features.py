@@ -42,7 +42,8 @@ def _build(primary: dict, until: int | None = None) -> pd.DataFrame:
     params = load_config()["parameters"]["features"]
     members = nodes.member_features(tables["persons"])
     context = nodes.village_context(tables["villages"], tables["households"], tables["order_lines"])
-    return nodes.exit_model_input(tables["households"], members, context, TEST_SECRET, params)
+    keys = nodes.household_keys(tables["households"], TEST_SECRET)
+    return nodes.exit_model_input(tables["households"], members, context, keys, params)
 
 
 def test_no_personal_data_or_exit_records_in_the_model_input(model_input, primary):

@@ -289,7 +289,7 @@ def test_marginal_households_are_just_above_next_years_line(tiny_modelled, param
         pd.read_parquet(data / "03_primary" / "households.parquet"),
         pd.read_parquet(data / "03_primary" / "persons.parquet"),
         pd.read_parquet(data / "03_primary" / "villages.parquet"),
-        "test-pseudonym-secret",
+        pd.read_parquet(data / "05_model_input" / "household_keys.parquet"),
         parameters["poverty_line"],
         params,
     )

@@ -12,7 +12,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from ecpa_pipeline.domain.metrics import REPORTED, binary_metrics
-from ecpa_pipeline.domain.pseudonym import pseudonymise
 
 from .model import (
     FeatureEncoder,
@@ -173,18 +172,12 @@ def _baselines(
     return scores
 
 
-def _oracle(test: pd.DataFrame, truth: dict, secret: str, params: dict) -> np.ndarray | None:
-    """The simulation's true exit probabilities for the test transitions (None with real data)."""
-    name = "_truth/household_years.parquet"
-    if name not in truth:
+def _oracle(test: pd.DataFrame, truth: pd.DataFrame, params: dict) -> np.ndarray | None:
+    """The simulation's true exit probabilities for the test transitions (None with real
+    data: ``truth`` has no rows)."""
+    if truth.empty:
         return None
-    t = truth[name]().to_pandas()
-    t = t[t["exit_prob"].notna()]
-    keys = pseudonymise(t["household_code"], secret)
-    lookup = pd.Series(
-        t["exit_prob"].to_numpy(),
-        index=pd.MultiIndex.from_arrays([keys.to_numpy(), t["year"].to_numpy() - 1]),
-    )
+    lookup = truth.set_index(["household_key", "year"])["exit_prob"]
     index = pd.MultiIndex.from_arrays(
         [test[params["id_column"]].to_numpy(), test[params["time_column"]].to_numpy()]
     )
@@ -196,12 +189,12 @@ def evaluate_exit_model(
     train: pd.DataFrame,
     validation: pd.DataFrame,
     test: pd.DataFrame,
-    truth: dict,
-    secret: str,
+    truth: pd.DataFrame,
     poverty_line: dict,
     params: dict,
 ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """Model, baselines and (with ``_truth``) the oracle on the same test transitions.
+    """Model, baselines and (with ``_truth``, keyed by pseudonym in ``features``) the oracle on
+    the same test transitions.
 
     Returns:
         MLflow metrics, the metrics table (one row per scorer, budget k and its denominators
@@ -212,7 +205,7 @@ def evaluate_exit_model(
     threshold = params["operating_threshold"]
     predictions = {"model": scores["exit_probability"].to_numpy(float)}
     predictions |= _baselines(train, validation, test, poverty_line, params)
-    oracle = _oracle(test, truth, secret, params)
+    oracle = _oracle(test, truth, params)
     if oracle is not None and np.isfinite(oracle).all():
         predictions["oracle"] = oracle
     rows = [

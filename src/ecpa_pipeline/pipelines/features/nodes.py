@@ -107,11 +107,39 @@ def village_context(
     return grid.drop(columns=["households", "registered_poor_households"])
 
 
+def household_keys(households: pd.DataFrame, secret: str) -> pd.DataFrame:
+    """Each household code's pseudonym (HMAC with the local key). The only node that holds
+    the key: every other step joins on this table (kept in the local data folder)."""
+    codes = pd.Series(households["household_code"].dropna().unique(), name="household_code")
+    codes = codes.sort_values(ignore_index=True)
+    return pd.DataFrame({"household_code": codes, "household_key": pseudonymise(codes, secret)})
+
+
+def exit_truth_by_key(truth: pd.DataFrame | None, keys: pd.DataFrame) -> pd.DataFrame:
+    """The simulation's true exit probability of each household-year under its pseudonym,
+    for the exit model's evaluation (no rows with real data, where ``_truth/`` is absent).
+
+    ``exit_prob`` of year t+1 is the probability of exiting during t+1; it is keyed by the
+    transition's starting year t, as the model input is."""
+    columns = {"household_key": "str", "year": "int64", "exit_prob": "float64"}
+    if truth is None:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    known = truth[truth["exit_prob"].notna()]
+    keyed = known.merge(keys, on="household_code", how="inner")
+    return pd.DataFrame(
+        {
+            "household_key": keyed["household_key"].astype("str"),
+            "year": keyed["year"].astype("int64") - 1,
+            "exit_prob": keyed["exit_prob"].astype("float64"),
+        }
+    ).reset_index(drop=True)
+
+
 def exit_model_input(
     households: pd.DataFrame,
     members: pd.DataFrame,
     villages: pd.DataFrame,
-    secret: str,
+    keys: pd.DataFrame,
     params: dict,
 ) -> pd.DataFrame:
     """The model input: households registered poor at t, features at t, label at t+1.
@@ -145,7 +173,9 @@ def exit_model_input(
     assist = [c for c in hh.columns if c.startswith("assist_")]
     features = pd.DataFrame(
         {
-            "household_key": pseudonymise(hh["household_code"], secret),
+            "household_key": hh["household_code"].map(
+                keys.set_index("household_code")["household_key"]
+            ),
             "year": hh["year"],
             "village_code": hh["village_code"],
             "county_code": hh["county_code"],

@@ -17,12 +17,24 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="village_context_node",
             ),
             Node(
+                nodes.household_keys,
+                ["households", "pseudonym_secret"],
+                "household_keys",
+                name="household_keys_node",
+            ),
+            Node(
+                nodes.exit_truth_by_key,
+                ["truth_household_years_if_simulated", "household_keys"],
+                "truth_exit_by_household_key",
+                name="key_exit_truth_node",
+            ),
+            Node(
                 nodes.exit_model_input,
                 [
                     "households",
                     "member_features",
                     "village_context",
-                    "pseudonym_secret",
+                    "household_keys",
                     "params:features",
                 ],
                 "exit_model_input",

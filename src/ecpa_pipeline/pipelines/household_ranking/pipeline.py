@@ -32,7 +32,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "households",
                     "persons",
                     "villages",
-                    "pseudonym_secret",
+                    "household_keys",
                     "params:poverty_line",
                     _P,
                 ],

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from ecpa_pipeline.datasets import RegisteredModel
-from ecpa_pipeline.domain.pseudonym import pseudonymise
 from ecpa_pipeline.pipelines.exit_model.nodes import explain_exit, model_features
 
 logger = logging.getLogger(__name__)
@@ -143,7 +142,7 @@ def household_profiles(
     households: pd.DataFrame,
     persons: pd.DataFrame,
     villages: pd.DataFrame,
-    secret: str,
+    keys: pd.DataFrame,
     poverty_line: dict,
     params: dict,
 ) -> pd.DataFrame:
@@ -152,7 +151,7 @@ def household_profiles(
     两不愁三保障 items and the 防返贫 marginal flag."""
     year = int(rows["year"].iloc[0])
     hh = households[households["year"] == year]
-    hh = hh.assign(household_key=pseudonymise(hh["household_code"], secret))
+    hh = hh.merge(keys, on="household_code", how="left")
     head = persons.loc[persons["year"] == year, ["person_code", "name", "id_number", "phone"]]
     hh = hh.merge(
         head.rename(
