@@ -136,17 +136,11 @@ def _card(value: str, key: str, status: str | None = None) -> str:
     )
 
 
-def county_html(county: CountyReport, params: dict) -> str:
+def county_html(shown: CountyReport, params: dict) -> str:
     """One county's report in ``report.language``."""
-    households, village_summary, county_summary = (
-        county.households,
-        county.village_summary,
-        county.county_summary,
-    )
-    products_by_village, provenance = county.products_by_village, county.provenance
     language = params["report"]["language"]
     label = lambda key: word(key, language, AREA_COLUMNS)  # noqa: E731
-    c = county_summary
+    c = shown.county_summary
     status = word(c["readiness"], language, READINESS)
     cards = "".join(
         [
@@ -160,26 +154,26 @@ def county_html(county: CountyReport, params: dict) -> str:
             _card(status, label("readiness"), c["readiness"]),
         ]
     )
-    info = provenance_lines(provenance, params, language)
+    info = provenance_lines(shown.provenance, params, language)
     info_rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in info)
-    villages = village_table(village_summary, products_by_village, language)
+    villages = village_table(shown.village_summary, shown.products_by_village, language)
     readiness_column = villages.columns.get_loc(label("readiness"))
     readiness_classes = {word(k, language, READINESS): f"status-{k}" for k in READINESS}
 
-    sheet = household_sheet(households, language)
+    sheet = household_sheet(shown.households, language)
     band_column = sheet.columns.get_loc(word("risk_band", language, HOUSEHOLD_COLUMNS))
     village_column = sheet.columns.get_loc(word("village", language, HOUSEHOLD_COLUMNS))
     band_classes = {b[language]: f"band-{b['code']}" for b in params["risk_bands"]}
-    title = f"{c['county']} · {word('title', language)} ({provenance['year']})"
+    title = f"{c['county']} · {word('title', language)} ({shown.provenance['year']})"
     return TEMPLATE.substitute(
         lang="zh-CN" if language == "zh" else "en",
         title=escape(title),
         info_rows=info_rows,
         cards=cards,
         distribution_title=escape(word("distribution", language)),
-        distribution_svg=distribution_svg(households, language),
+        distribution_svg=distribution_svg(shown.households, language),
         readiness_title=escape(word("readiness_chart", language)),
-        readiness_svg=readiness_svg(village_summary, language),
+        readiness_svg=readiness_svg(shown.village_summary, language),
         villages_title=escape(word("villages", language)),
         households_title=escape(word("households", language)),
         sort_hint=escape(word("sort_hint", language)),

@@ -145,14 +145,8 @@ def _info_rows(ws: Worksheet, rows: list[tuple[str, str]]) -> int:
     return len(rows) + 2
 
 
-def county_workbook(county: CountyReport, params: dict) -> Workbook:
+def county_workbook(shown: CountyReport, params: dict) -> Workbook:
     """One county's workbook in ``report.language``."""
-    households, village_summary, county_summary = (
-        county.households,
-        county.village_summary,
-        county.county_summary,
-    )
-    products_by_village, provenance = county.products_by_village, county.provenance
     language = params["report"]["language"]
     bands = {b[language]: b["colour"] for b in params["risk_bands"]}
     readiness_colours = {
@@ -169,14 +163,17 @@ def county_workbook(county: CountyReport, params: dict) -> Workbook:
     wb = Workbook()
     summary = wb.active
     summary.title = word("summary", language)[:31]
-    county = area_table(county_summary.to_frame().T, language).iloc[0]
+    county = area_table(shown.county_summary.to_frame().T, language).iloc[0]
     info = [
-        (word("title", language), f"{county_summary['county']} ({county_summary['county_code']})"),
-        *provenance_lines(provenance, params, language),
+        (
+            word("title", language),
+            f"{shown.county_summary['county']} ({shown.county_summary['county_code']})",
+        ),
+        *provenance_lines(shown.provenance, params, language),
         *[(str(k), "" if pd.isna(v) else str(v)) for k, v in county.items()],
     ]
     start = _info_rows(summary, info)
-    villages = village_table(village_summary, products_by_village, language)
+    villages = village_table(shown.village_summary, shown.products_by_village, language)
     _formatted_table(
         summary,
         list(villages.columns),
@@ -187,20 +184,24 @@ def county_workbook(county: CountyReport, params: dict) -> Workbook:
         share_formats,
     )
 
-    sheet = household_sheet(households, language)
+    sheet = household_sheet(shown.households, language)
     columns, rows = list(sheet.columns), _cells(sheet)
     widths = column_widths(sheet)  # the same on every sheet: one print layout
     everyone = wb.create_sheet(word("households", language)[:31])
     _formatted_table(everyone, columns, rows, 1, widths, (band_column, bands), household_formats)
 
     # Each village's households, most in need first (the list is in county order).
-    by_village = households.reset_index(drop=True).sort_values(["village_code", "rank_village"])
+    by_village = shown.households.reset_index(drop=True).sort_values(
+        ["village_code", "rank_village"]
+    )
     in_village = by_village.groupby("village_code", sort=False).indices
     positions = by_village.index.to_numpy()
-    for row in village_summary.itertuples(index=False):
+    for row in shown.village_summary.itertuples(index=False):
         ws = wb.create_sheet(sheet_name(row.village_code, row.village))
         status = word(row.readiness, language, READINESS)
-        products = products_by_village.get(row.village_code, "") or word("no_products", language)
+        products = shown.products_by_village.get(row.village_code, "") or word(
+            "no_products", language
+        )
         start = _info_rows(
             ws,
             [
