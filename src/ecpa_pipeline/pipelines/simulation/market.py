@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .defects import duplicate_rows, mark, pick, with_marks
+from .defects import MARK, duplicate_rows, mark, pick, with_marks
 from .ecommerce import yearly_trend
 
 
@@ -102,7 +102,7 @@ def market_index_file(
     # The same figure reported again by another source, with its own estimate.
     twice = pick(rng, len(frame), rates["market_listed_twice"], frame["value"].notna().to_numpy())
     frame = duplicate_rows(frame, twice, "market_listed_twice")
-    again = frame["_defects"].str.startswith("market_listed_twice").to_numpy()
+    again = frame[MARK].str.startswith("market_listed_twice").to_numpy()
     frame.loc[again, "value"] = frame.loc[again, "value"] * rng.lognormal(
         0.0, market["noise_sigma"], int(again.sum())
     )
@@ -121,7 +121,7 @@ def market_index_file(
                 frame["growth"].notna(), (frame["growth"] * 100).round(1).astype(str), ""
             ),
             "source": frame["source"],
-            "_defects": frame["_defects"],
+            MARK: frame[MARK],
         }
     )
     return out.rename(columns=contract["market_index"])
