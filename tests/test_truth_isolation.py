@@ -20,7 +20,7 @@ MODEL_STEPS = ("fit_", "train_", "score_", "recommend", "rank_", "select_", "spl
 
 
 def _is_truth(dataset: str) -> bool:
-    return dataset == "raw_truth" or dataset.startswith("truth_")
+    return dataset.startswith("truth_")
 
 
 def test_only_evaluation_nodes_read_the_truth_and_nothing_downstream_of_them_trains():

@@ -61,7 +61,7 @@ def test_each_training_is_one_run_with_params_metrics_tags_and_artifacts(client,
         "metrics.csv",
         "fairness.csv",
         "importance.csv",
-        "exit_explanations.csv",
+        "exit_test_scores.parquet",
         "calibration.png",
         "roc.png",
         "importance.png",
@@ -103,6 +103,10 @@ def test_the_registered_model_reproduces_the_scores_in_a_fresh_process(store, tm
     )
     assert result.returncode == 0, result.stderr[-3000:]
     reloaded = pd.read_parquet(out)
+    # one model version gives the whole row: probability and the reasons in words
+    assert {"exit_probability", "factor_1", "factor_1_zh", "factor_3_contribution"} <= set(
+        reloaded.columns
+    )
     expected = pd.read_parquet(store["data"] / "07_model_output" / "exit_test_scores.parquet")
     pd.testing.assert_frame_equal(reloaded.reset_index(drop=True), expected)
 

@@ -17,7 +17,13 @@ PARAMS = {
     "seed": 7,
     "offset_column": None,
     "split": {"validation": "auto", "test": "auto"},
-    "features": ["land", "kids", "wage", "province_name"],
+    # a mapping of each feature to its readable names (None: shown by its column name)
+    "features": {
+        "land": None,
+        "kids": None,
+        "wage": {"zh": "工资", "en": "wages"},
+        "province_name": None,
+    },
     "categorical": ["province_name"],
     "audit_groups": ["sex_of_head"],
     "lightgbm": {
@@ -29,7 +35,6 @@ PARAMS = {
     },
     "operating_threshold": 0.5,
     "baselines": {"hazard_group": "province_name", "pmt_features": ["land", "kids"]},
-    "factor_names": {"wage": {"zh": "工资", "en": "wages"}},
 }
 
 
@@ -126,6 +131,11 @@ def test_explanations_name_the_factors(trained):
     assert (
         explained.loc[other, "factor_1_en"] == explained.loc[other, "factor_1"]
     ).all()  # no name: the column
+    # features as a plain list of columns: every reason is named by its column
+    plain = PARAMS | {"features": list(PARAMS["features"])}
+    listed = nodes.explain_exit(trained["encoder"], trained["booster"], trained["features"], plain)
+    assert (listed["factor_1_zh"] == listed["factor_1"]).all()
+    assert (listed["factor_2_en"] == listed["factor_2"]).all()
 
 
 def test_training_is_reproducible(survey, trained):

@@ -39,11 +39,18 @@ def model_input(tiny_modelled):
 
 def _build(primary: dict, until: int | None = None) -> pd.DataFrame:
     tables = {k: v[v["year"] <= until] if until and "year" in v else v for k, v in primary.items()}
-    params = load_config()["parameters"]["features"]
+    parameters = load_config()["parameters"]
     members = nodes.member_features(tables["persons"])
     context = nodes.village_context(tables["villages"], tables["households"], tables["order_lines"])
     keys = nodes.household_keys(tables["households"], TEST_SECRET)
-    return nodes.exit_model_input(tables["households"], members, context, keys, params)
+    return nodes.exit_model_input(
+        tables["households"],
+        members,
+        context,
+        keys,
+        parameters["exit_plan"],
+        parameters["features"],
+    )
 
 
 def test_no_personal_data_or_exit_records_in_the_model_input(model_input, primary):

@@ -239,22 +239,22 @@ def test_incidence_threshold_outside_the_west_is_two_percent_and_near_is_flagged
 
 
 def test_scoring_plan_share_regular_decreed_and_configured(parameters):
-    features = parameters["features"]
-    share, basis = scoring._plan_share(2017, features, "auto")
+    plan = parameters["exit_plan"]
+    share, basis = scoring._plan_share(2017, plan, "auto")
     assert share == 0.45 and "2018" in basis["en"]
     # 2020's exits were decreed: the 2019 plan stands in, and the basis says so
-    share, basis = scoring._plan_share(2019, features, "auto")
+    share, basis = scoring._plan_share(2019, plan, "auto")
     assert share == 0.67 and "decree" in basis["en"] and "收官" in basis["zh"]
-    assert scoring._plan_share(2019, features, 0.5)[0] == 0.5
+    assert scoring._plan_share(2019, plan, 0.5)[0] == 0.5
 
 
 def test_selecting_a_year_without_registered_households_fails_clearly(parameters):
     model_input = pd.DataFrame({"year": [2018, 2019], "household_key": ["a", "b"]})
     params = parameters["household_ranking"] | {"year": 2016}
     with pytest.raises(ValueError, match=r"no registered poor households in 2016 .*\[2018, 2019\]"):
-        nodes.select_households_to_score(model_input, parameters["features"], params)
+        nodes.select_households_to_score(model_input, parameters["exit_plan"], params)
     rows, basis = nodes.select_households_to_score(
-        model_input, parameters["features"], parameters["household_ranking"]
+        model_input, parameters["exit_plan"], parameters["household_ranking"]
     )
     assert rows["household_key"].tolist() == ["b"] and basis["year"] == 2019
 
@@ -283,7 +283,7 @@ def test_marginal_households_are_just_above_next_years_line(tiny_modelled, param
     data = tiny_modelled
     model_input = pd.read_parquet(data / "05_model_input" / "exit_model_input.parquet")
     params = parameters["household_ranking"]
-    rows, _ = nodes.select_households_to_score(model_input, parameters["features"], params)
+    rows, _ = nodes.select_households_to_score(model_input, parameters["exit_plan"], params)
     profiles = nodes.household_profiles(
         rows,
         pd.read_parquet(data / "03_primary" / "households.parquet"),

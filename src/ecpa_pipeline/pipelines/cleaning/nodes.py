@@ -176,11 +176,11 @@ def report_data_quality(
     market_index: pd.DataFrame,
     ledger: pd.DataFrame,
     accounting: pd.DataFrame,
-    truth: dict,
+    true_defects: pd.DataFrame | None,
     cleaning: dict,
 ):
-    """The data-quality report (Markdown + JSON + CSVs) and, with ``_truth/``, the defect
-    detection scores."""
+    """The data-quality report (Markdown + JSON + CSVs) and, with the simulation's
+    ``_truth/defects.csv`` (None with real data), the defect detection scores."""
     clean_tables = {
         "villages": villages,
         "products": products,
@@ -195,7 +195,9 @@ def report_data_quality(
         "market_index": market_index,
     }
     summary, by_reason = report.data_quality_tables(clean_tables, ledger, villages)
-    scores = report.score_defect_detection(ledger, persons, truth, cleaning["defect_detection"])
+    scores = report.score_defect_detection(
+        ledger, persons, true_defects, cleaning["defect_detection"]
+    )
     markdown = report.markdown_report(
         summary, by_reason, accounting, scores, cleaning["reason_codes"]
     )

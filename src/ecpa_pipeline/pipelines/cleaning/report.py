@@ -109,24 +109,22 @@ def data_quality_tables(
 
 
 def score_defect_detection(
-    ledger: pd.DataFrame, persons: pd.DataFrame, truth: dict, detection: dict
+    ledger: pd.DataFrame,
+    persons: pd.DataFrame,
+    defects: pd.DataFrame | None,
+    detection: dict,
 ) -> pd.DataFrame:
     """Precision and recall of the cleaning against the simulator's injected defects.
 
     ``detection`` maps each defect type to the ledger code that should catch it and the unit
     at which a catch counts (the row, or the household of that row for household-level
     checks). ``normalised`` defects count as caught when the row stays clean without a
-    flag saying its value could not be read. Empty when there is no ``_truth``.
+    flag saying its value could not be read. Empty when ``defects`` is None (no ``_truth``).
     """
-    if "_truth/defects.csv" not in truth:
+    if defects is None:
         logger.info("No _truth/ in the raw folder (real data): defect detection not scored.")
         return pd.DataFrame()
-    defects = (
-        truth["_truth/defects.csv"]()
-        .to_pandas()
-        .astype({"row": "int64"})
-        .rename(columns={"file": FILE, "row": ROW})
-    )
+    defects = defects.rename(columns={"file": FILE, "row": ROW})
     # (file, row) and (file, household) pairs as single integers: compared many times below.
     files = pd.Index(pd.concat([defects[FILE], ledger[FILE], persons[FILE]]).unique())
 

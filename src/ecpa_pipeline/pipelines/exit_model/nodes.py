@@ -120,15 +120,18 @@ def fit_exit_calibrator(encoder: FeatureEncoder, booster, validation: pd.DataFra
 def score_exit(
     encoder: FeatureEncoder, booster, calibrator, features: pd.DataFrame, params: dict
 ) -> pd.DataFrame:
-    """Exit likelihood of each household (the logged model's whole inference path)."""
+    """Exit likelihood of each household and its three strongest reasons: the logged model's
+    whole inference path, so that one model version produces every column of a list's row."""
     raw, calibrated = predict(encoder, booster, calibrator, features)
-    return pd.DataFrame(
+    scores = pd.DataFrame(
         {
             params["id_column"]: features[params["id_column"]].to_numpy(),
             "exit_probability": calibrated,
             "raw_score": raw,
         }
     )
+    reasons = explain_exit(encoder, booster, features, params)
+    return pd.concat([scores, reasons.drop(columns=params["id_column"])], axis=1)
 
 
 def _baselines(
@@ -262,7 +265,8 @@ def explain_exit(
     """Each household's three strongest reasons, in readable words, with their signed
     contribution to the log-odds of exit (positive: towards exit)."""
     contrib = contributions(encoder, booster, features)
-    names = params["factor_names"]
+    # ``features`` is a list of columns, or a mapping of each column to its {zh, en} names.
+    names = params["features"] if isinstance(params["features"], dict) else {}
     order = np.argsort(-np.abs(contrib.to_numpy()), axis=1)[:, :3]
     columns = np.array(contrib.columns)
     out = pd.DataFrame({params["id_column"]: features[params["id_column"]].to_numpy()})
@@ -271,7 +275,7 @@ def explain_exit(
         value = contrib.to_numpy()[np.arange(len(contrib)), order[:, i]]
         out[f"factor_{i + 1}"] = factor
         for language in ("zh", "en"):
-            readable = {f: names.get(f, {}).get(language, f) for f in encoder.features}
+            readable = {f: (names.get(f) or {}).get(language, f) for f in encoder.features}
             out[f"factor_{i + 1}_{language}"] = pd.Series(factor).map(readable).to_numpy()
         out[f"factor_{i + 1}_contribution"] = value.round(4)
     return out

@@ -75,12 +75,6 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="fairness_node",
             ),
             Node(
-                nodes.explain_exit,
-                ["exit_encoder", "exit_booster", "exit_model_features", _P],
-                "exit_explanations",
-                name="explain_exit_node",
-            ),
-            Node(
                 nodes.feature_importance,
                 ["exit_encoder", "exit_booster"],
                 "exit_importance",

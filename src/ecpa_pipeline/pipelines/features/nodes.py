@@ -140,13 +140,14 @@ def exit_model_input(
     members: pd.DataFrame,
     villages: pd.DataFrame,
     keys: pd.DataFrame,
+    exit_plan: dict,
     params: dict,
 ) -> pd.DataFrame:
     """The model input: households registered poor at t, features at t, label at t+1.
 
     ``exit_next_year`` is 1 when the household's status at t+1 is 脱贫户 with exit year t+1,
     0 when it is still poor at t+1, and missing when t+1 is not observed, the household was
-    removed, or t+1 is a year whose exits were decreed (``exclude_label_years``).
+    removed, or t+1 is a year whose exits were decreed (``exit_plan.decreed_years``).
     """
     # ``households`` already carries the year's income record (see cleaning.build_households).
     hh = households.merge(members, on=KEY, how="left")
@@ -163,7 +164,7 @@ def exit_model_input(
     exited = (hh["next_status"] == "脱贫户") & (hh["next_exit_year"] == hh["year"] + 1)
     still_poor = hh["next_status"].isin(params["poor_statuses"])
     label = pd.Series(np.where(exited, 1.0, np.where(still_poor, 0.0, np.nan)), index=hh.index)
-    label[(hh["year"] + 1).isin(params["exclude_label_years"])] = np.nan
+    label[(hh["year"] + 1).isin(exit_plan["decreed_years"])] = np.nan
 
     size = hh["member_count"].clip(lower=1)
     gross = hh[["wage_income", "business_income", "property_income", "transfer_income"]].sum(
@@ -182,7 +183,7 @@ def exit_model_input(
             params["label"]: label,
             # Next year's planned exit share: fixed in advance, a base rate, not an outcome.
             "exit_plan_next_year": (hh["year"] + 1).map(
-                {int(k): v for k, v in params["exit_plan"].items()}
+                {int(k): v for k, v in exit_plan["shares"].items()}
             ),
             # composition
             "household_size": hh["member_count"],

@@ -35,6 +35,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "member_features",
                     "village_context",
                     "household_keys",
+                    "params:exit_plan",
                     "params:features",
                 ],
                 "exit_model_input",

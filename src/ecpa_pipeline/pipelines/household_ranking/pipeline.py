@@ -15,7 +15,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 nodes.select_households_to_score,
-                ["exit_model_input", "params:features", _P],
+                ["exit_model_input", "params:exit_plan", _P],
                 ["households_to_score", "scoring_basis"],
                 name="select_households_to_score_node",
             ),

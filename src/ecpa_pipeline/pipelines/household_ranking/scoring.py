@@ -8,9 +8,9 @@ import logging
 
 import numpy as np
 import pandas as pd
+from mlflow.types import DataType
 
 from ecpa_pipeline.datasets import RegisteredModel
-from ecpa_pipeline.pipelines.exit_model.nodes import explain_exit, model_features
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ PROFILE_FEATURES = [
 ]
 
 
-def _plan_share(year: int, features_params: dict, setting) -> tuple[float, dict[str, str]]:
+def _plan_share(year: int, exit_plan: dict, setting) -> tuple[float, dict[str, str]]:
     """Next year's planned exit share for scoring, and where it came from (zh and en)."""
     if setting != "auto":
         share = float(setting)
@@ -54,8 +54,8 @@ def _plan_share(year: int, features_params: dict, setting) -> tuple[float, dict[
             "zh": f"配置的计划脱贫比例 {share:.0%}",
             "en": f"configured plan {share:.0%}",
         }
-    plan = {int(k): float(v) for k, v in features_params["exit_plan"].items()}
-    decreed = {int(y) for y in features_params["exclude_label_years"]}
+    plan = {int(k): float(v) for k, v in exit_plan["shares"].items()}
+    decreed = {int(y) for y in exit_plan["decreed_years"]}
     target = year + 1
     if target in plan and target not in decreed:
         share = plan[target]
@@ -84,7 +84,7 @@ def _plan_share(year: int, features_params: dict, setting) -> tuple[float, dict[
 
 
 def select_households_to_score(
-    model_input: pd.DataFrame, features_params: dict, params: dict
+    model_input: pd.DataFrame, exit_plan: dict, params: dict
 ) -> tuple[pd.DataFrame, dict]:
     """The registered poor households of the scoring year (``latest`` by default) with
     their conditions at that year, and the basis of the scores.
@@ -102,32 +102,51 @@ def select_households_to_score(
         raise ValueError(
             f"no registered poor households in {year} in exit_model_input (years: {years})"
         )
-    share, basis = _plan_share(year, features_params, params["exit_plan_share"])
+    share, basis = _plan_share(year, exit_plan, params["exit_plan_share"])
     logger.info(
         "Scoring %d households registered poor in %d against %s", len(rows), year, basis["en"]
     )
     return rows, {"year": year, "exit_plan_share": share, "basis": basis}
 
 
+def _model_input(exit_model: RegisteredModel, rows: pd.DataFrame, scoring: dict) -> pd.DataFrame:
+    """The registered model's input columns, as its signature declares them (numbers as
+    floats), and its offset column, if any, set to the plan share of the scoring basis."""
+    params = exit_model.part("params:exit_model")
+    frame = rows.copy()
+    if params.get("offset_column"):
+        frame[params["offset_column"]] = scoring["exit_plan_share"]
+    schema = exit_model.model.metadata.get_input_schema()
+    missing = [c for c in schema.input_names() if c not in frame]
+    if missing:
+        raise ValueError(
+            f"exit_model_input lacks column(s) {missing} that model {exit_model.name} version "
+            f"{exit_model.version} reads: re-run the features pipeline or choose the version "
+            "trained on this input (--params model_version=…)"
+        )
+    frame = frame[schema.input_names()]
+    doubles = [c.name for c in schema.inputs if c.type == DataType.double]
+    return frame.astype(dict.fromkeys(doubles, float))
+
+
 def score_households(
     exit_model: RegisteredModel, rows: pd.DataFrame, scoring: dict
 ) -> tuple[pd.DataFrame, dict]:
-    """Exit likelihood and the three strongest reasons of each household, from the registered
-    model version (its own features, encoder, booster, calibrator and factor names).
+    """Exit likelihood and the three strongest reasons of each household, as the registered
+    model version returns them (its own features, encoder, booster, calibrator and factor
+    names): nothing of a row comes from the checkout's training code.
 
     Returns:
         one row per household (pseudonymous key), and the provenance of the scores.
     """
-    params = exit_model.part("params:exit_model")
-    features = model_features(rows, params)
-    if params.get("offset_column"):
-        features[params["offset_column"]] = scoring["exit_plan_share"]
-    scores = exit_model.model.predict(features)
-    reasons = explain_exit(
-        exit_model.part("exit_encoder"), exit_model.part("exit_booster"), features, params
-    )
-    out = scores.merge(reasons, on=params["id_column"], validate="one_to_one")
-    out = out.rename(columns={params["id_column"]: "household_key"})
+    id_column = exit_model.part("params:exit_model")["id_column"]
+    out = exit_model.model.predict(_model_input(exit_model, rows, scoring))
+    if "factor_1" not in out:
+        raise ValueError(
+            f"model {exit_model.name} version {exit_model.version} returns no reasons: "
+            "retrain it (kedro run --pipelines=exit_model)"
+        )
+    out = out.rename(columns={id_column: "household_key"})
     provenance = {
         "model_name": exit_model.name,
         "model_version": exit_model.version,
