@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from . import ecommerce, households, identities, market, world
+from . import dynamics, ecommerce, households, identities, market, world
 from .defects import finalise
 from .exports import catalogues as catalogue_exports
 from .exports import orders as order_exports
@@ -77,7 +77,7 @@ def simulate_households(
     hh = hh.assign(shop_owner_from=owner_from)
     persons = households.build_persons(hh, sim)
     line = {int(k): v for k, v in poverty_line.items()}
-    hh_years, person_years = households.simulate_household_years(
+    hh_years, person_years = dynamics.simulate_household_years(
         hh, persons, villages, village_revenue, line, sim
     )
     shops = shops.assign(poor_households_linked=ecommerce.linked_households(shops, hh_years, hh))
