@@ -177,8 +177,17 @@ def test_a_rule_that_cannot_be_evaluated_is_named_in_the_error(params):
     broken = params | {
         "measures": [{"code": "typo", "when": "able_labor >= 1", "zh": "", "en": ""}]
     }
-    with pytest.raises(ValueError, match=r"rule 'typo': cannot evaluate 'able_labor >= 1'"):
+    with pytest.raises(ValueError, match=r"rule 'typo': no column 'able_labor' \(columns: .*"):
         _measures([_household()], broken)
+
+
+def test_a_rule_that_would_run_code_stops_the_run_and_runs_nothing(params, tmp_path):
+    leak = tmp_path / "leak.txt"
+    hostile = f"able_labour >= 0 or __import__('os').system('touch {leak}') == 0"
+    evil = params | {"measures": [{"code": "evil", "when": hostile, "zh": "", "en": ""}]}
+    with pytest.raises(ValueError, match=r"rule 'evil': a call `__import__\('os'\)"):
+        _measures([_household()], evil)
+    assert not leak.exists()
 
 
 def _villages() -> pd.DataFrame:

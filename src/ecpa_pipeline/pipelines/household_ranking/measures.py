@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ecpa_pipeline.domain.rules import evaluate_rule
+
 from .scoring import joined_names
 
 
@@ -95,8 +97,11 @@ def recommend_measures(
     """Measures per household (措施到户) by the configured rules, with the village's top
     recommended product (一村一品) where the rule names one.
 
+    Conditions are checked against an allow-list and interpreted (``domain.rules``): a
+    rule's text never runs as code.
+
     Raises:
-        ValueError: naming the rule whose condition cannot be evaluated.
+        RuleError: naming the rule whose condition is not allowed or cannot be evaluated.
     """
     frame = ranked.copy()
     frame = frame.join(_village_products(recommendations, products, frame["village_code"]))
@@ -104,14 +109,9 @@ def recommend_measures(
     taken_groups: dict[str, pd.Series] = {}
     chosen = {}
     for rule in params["measures"]:
-        try:
-            hit = frame.eval(rule["when"], engine="python").astype(bool)
-        except Exception as exc:
-            raise ValueError(
-                f"household_ranking.measures rule {rule['code']!r}: cannot evaluate "
-                f"{rule['when']!r} ({exc})"
-            ) from exc
-        hit = pd.Series(hit, index=frame.index).fillna(False)
+        hit = evaluate_rule(
+            rule["when"], frame, f"household_ranking.measures rule {rule['code']!r}"
+        )
         group = rule.get("group")
         if group:
             free = ~taken_groups.get(group, pd.Series(False, index=frame.index))
