@@ -1,6 +1,10 @@
-"""OptionalDataset, SecretDataset, WorkbookDataset and MlflowTagsDataset on their own."""
+"""OptionalDataset, SecretDataset, WorkbookDataset, SpreadsheetSafeCSVDataset and
+MlflowTagsDataset on their own."""
 
 from __future__ import annotations
+
+import csv
+import zipfile
 
 import mlflow
 import openpyxl
@@ -12,8 +16,12 @@ from ecpa_pipeline.datasets import (
     MlflowTagsDataset,
     OptionalDataset,
     SecretDataset,
+    SpreadsheetSafeCSVDataset,
     WorkbookDataset,
 )
+
+#: Texts a spreadsheet would run: formulas, DDE, and an already quoted formula.
+FORMULAS = ['=HYPERLINK("http://x","y")', "+2*3", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "'=1"]
 
 
 def test_optional_dataset_is_none_until_the_owner_writes_it(tmp_path):
@@ -47,6 +55,37 @@ def test_workbook_dataset_keeps_what_pandas_would_drop(tmp_path):
     loaded = dataset.load().active
     assert loaded.freeze_panes == "A2" and loaded.auto_filter.ref == "A1:B2"
     assert loaded["B2"].value == "高风险"
+
+
+def test_workbook_dataset_writes_formula_looking_text_as_text(tmp_path):
+    texts = [t for t in FORMULAS if "\r" not in t]  # XML reads a carriage return as \n
+    book = openpyxl.Workbook()
+    for text in texts:
+        book.active.append([text, 1])
+    path = tmp_path / "county.xlsx"
+    WorkbookDataset(str(path)).save(book)
+    with zipfile.ZipFile(path) as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    cells = [row[0] for row in openpyxl.load_workbook(path).active.iter_rows()]
+    assert [c.value for c in cells] == texts
+    assert {c.data_type for c in cells} == {"s"}
+
+
+def test_safe_csv_quotes_formulas_on_disk_and_reads_back_what_was_written(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "text": [*FORMULAS, "仁松县", "'plain", None],
+            "number": [-1.5, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        }
+    )
+    path = tmp_path / "list.csv"
+    dataset = SpreadsheetSafeCSVDataset(filepath=str(path), save_args={"index": False})
+    dataset.save(frame)
+    with path.open(encoding="utf-8", newline="") as handle:
+        cells = [row[0] for row in csv.reader(handle)][1:]
+    assert cells[:7] == ["'" + t for t in FORMULAS]
+    assert cells[7:] == ["仁松县", "'plain", ""]
+    pd.testing.assert_frame_equal(dataset.load(), frame)
 
 
 def test_tags_dataset_sets_tags_or_params_on_the_active_run_only(mlflow_store):

@@ -5,6 +5,7 @@ from .optional import OptionalDataset
 from .raw_files import RawFileError, RawFilesDataset, read_raw_table
 from .registered_model import RegisteredModel, RegisteredModelDataset
 from .secrets import SecretDataset
+from .spreadsheet_safe import SpreadsheetSafeCSVDataset
 from .workbook import WorkbookDataset
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "RegisteredModel",
     "RegisteredModelDataset",
     "SecretDataset",
+    "SpreadsheetSafeCSVDataset",
     "WorkbookDataset",
     "read_raw_table",
 ]

@@ -9,12 +9,15 @@ import openpyxl
 from kedro.io import AbstractDataset
 from openpyxl.workbook.workbook import Workbook
 
+from .spreadsheet_safe import cells_as_text
+
 
 class WorkbookDataset(AbstractDataset[Workbook, Workbook]):
     """Saves an ``openpyxl.Workbook`` to ``filepath`` (``.xlsx``); loads it back.
 
     ``pandas.ExcelDataset`` writes plain tables; officials' workbooks need print settings,
-    filters and conditional formats that only a workbook object carries.
+    filters and conditional formats that only a workbook object carries. Cells are saved as
+    values: a text that looks like a formula stays text (``spreadsheet_safe``).
     """
 
     def __init__(self, filepath: str, metadata: dict | None = None):
@@ -27,7 +30,7 @@ class WorkbookDataset(AbstractDataset[Workbook, Workbook]):
     def save(self, data: Workbook) -> None:
         path = Path(self._filepath)
         path.parent.mkdir(parents=True, exist_ok=True)
-        data.save(path)
+        cells_as_text(data).save(path)
 
     def _exists(self) -> bool:
         return Path(self._filepath).is_file()

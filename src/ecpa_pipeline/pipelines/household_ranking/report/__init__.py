@@ -4,12 +4,24 @@ officials' workbook and HTML report — all from the masked officials' view."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from openpyxl import Workbook
 
 from .html import county_html
 from .tables import CountyReport, household_table, village_product_lines
 from .workbook import county_workbook
+
+#: Anything but letters (any script), digits, ``_`` and ``-``: never part of a file name.
+_NOT_IN_FILE_NAMES = re.compile(r"[^\w-]+")
+
+
+def county_file_stem(county_code: str, county: str) -> str:
+    """``<county_code>_<county>`` as a file name: separators, dots and control characters of
+    a hostile or careless export (``../``, ``/``) become ``_``, so a report stays in its folder."""
+    stem = _NOT_IN_FILE_NAMES.sub("_", f"{county_code}_{county}").strip("_")
+    return stem or "county"
 
 
 def household_list_csv(view: pd.DataFrame, provenance: dict, params: dict) -> pd.DataFrame:
@@ -43,7 +55,7 @@ def county_reports(
         summary = county_summary.set_index("county_code").loc[county.county_code]
         summary = pd.concat([pd.Series({"county_code": county.county_code}), summary])
         shown = CountyReport(households, villages, summary, products, provenance)
-        name = f"{county.county_code}_{county.county}"
+        name = county_file_stem(str(county.county_code), str(county.county))
         workbooks[name] = county_workbook(shown, params)
         pages[name] = county_html(shown, params)
     return workbooks, pages
