@@ -45,11 +45,22 @@ def test_excel_first_sheet_as_text_and_files_sorted_lock_files_ignored(tmp_path)
     assert loaders["orders/b.xlsx"]().to_pylist() == [{"订单号": "A1", "数量": "12"}]
 
 
+def test_a_header_without_rows_is_a_table_of_zero_rows(tmp_path):
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "q1.csv").write_bytes("订单号,数量\r\n".encode("gbk"))
+    book = openpyxl.Workbook()
+    book.active.append(["订单号", "数量"])
+    book.save(tmp_path / "orders" / "q2.xlsx")
+    loaders = RawFilesDataset(str(tmp_path), "orders/*").load()
+    for name in ("orders/q1.csv", "orders/q2.xlsx"):
+        table = loaders[name]()
+        assert table.num_rows == 0 and table.column_names == ["订单号", "数量"], name
+
+
 @pytest.mark.parametrize(
     ("name", "data", "problem"),
     [
         ("x.csv", b"", "empty file"),
-        ("x.csv", b"a,b\n", "no data rows below the header"),
         ("x.csv", b"a,b\n\xff\xfe\xfd,1\n", "unreadable encoding"),
         ("x.json", b"{}", "unsupported file type '.json'"),
     ],

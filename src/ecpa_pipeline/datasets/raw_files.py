@@ -124,7 +124,8 @@ def read_raw_table(path: Path, name: str) -> pa.Table:
     """One raw export as an Arrow table of strings (cells as written, nothing inferred).
 
     Raises:
-        RawFileError: unsupported type, empty file, unreadable encoding or sheet, ragged row.
+        RawFileError: unsupported type, empty file (no header either), unreadable encoding or
+            sheet, ragged row. A header without rows is a table of zero rows.
     """
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
@@ -147,8 +148,6 @@ def read_raw_table(path: Path, name: str) -> pa.Table:
         table = _read_csv(data, sep, name)
     else:
         raise RawFileError(name, f"unsupported file type {suffix!r} (expected .csv or .xlsx)")
-    if not table.num_rows:
-        raise RawFileError(name, "no data rows below the header")
     return table
 
 

@@ -59,6 +59,45 @@ def test_row_level_defects_get_their_reason(ledger, file, row, expected):
     assert codes_at(ledger, file, row) == expected
 
 
+def _replace_in_row(path: Path, row: int, old: str, new: str, encoding: str) -> None:
+    """Replace ``old`` by ``new`` once in line ``row`` (header = 1) of a CSV file."""
+    lines = path.read_bytes().decode(encoding).split("\n")
+    assert old in lines[row - 1], (path.name, row, old)
+    lines[row - 1] = lines[row - 1].replace(old, new, 1)
+    path.write_bytes("\n".join(lines).encode(encoding))
+
+
+def test_values_outside_their_range_are_quarantined_naming_column_and_value(tmp_path):
+    """Negative incomes, amounts and output, 13 months of migrant work and an unreadable order
+    quantity are row defects: the run goes on, each row is quarantined with its reason."""
+    raw = write_mini_world(tmp_path / "01_raw")
+    _replace_in_row(raw / "income" / "income_2019.csv", 5, ",5000,", ",-5000,", "utf-8")
+    _replace_in_row(
+        raw / "registry" / "registry_2019.csv", 3, ",未务工,0,", ",未务工,13,", "utf-8-sig"
+    )
+    taobao = raw / "orders" / "taobao" / "taobao_2019Q1.csv"
+    _replace_in_row(taobao, 2, ",29.9,29.9,交易成功", ",29.9,-29.9,交易成功", "gbk")
+    _replace_in_row(taobao, 3, "2.5kg*2箱,1,", "2.5kg*2箱,一箱,", "gbk")
+    _replace_in_row(raw / "village_production.csv", 2, ",120,300000,", ",120,-300000,", "utf-8")
+    clean_world(tmp_path)
+    ledger = pd.read_parquet(tmp_path / "02_intermediate" / "row_issues.parquet")
+    quarantined = ledger[ledger["outcome"] == "quarantine"].set_index(["source_file", "source_row"])
+    expected = {
+        ("income/income_2019.csv", 5): ("out_of_range", "wage_income=-5000"),
+        ("registry/registry_2019.csv", 3): ("out_of_range", "migrant_months=13"),
+        ("orders/taobao/taobao_2019Q1.csv", 2): ("out_of_range", "amount_yuan=-29.9"),
+        ("orders/taobao/taobao_2019Q1.csv", 3): ("unreadable_quantity", "一箱"),
+        ("village_production.csv", 2): ("out_of_range", "output=-300000"),
+    }
+    for at, (code, detail) in expected.items():
+        assert tuple(quarantined.loc[at, ["code", "detail"]]) == (code, detail), at
+    assert "-5000" in quarantined.loc[("income/income_2019.csv", 5), "raw_values"]
+    acc = pd.read_csv(tmp_path / "08_reporting" / "row_accounting.csv")
+    assert acc["balanced"].all()
+    income = pd.read_parquet(tmp_path / "03_primary" / "household_income.parquet")
+    assert (income[["wage_income", "business_income"]] >= 0).all().all()
+
+
 def test_household_flags_and_sizes(ledger, mini):
     households = pd.read_parquet(mini / "03_primary" / "households.parquet").set_index(
         "household_code"
@@ -156,6 +195,19 @@ def test_file_level_defects_stop_the_run_with_a_clear_message(tmp_path, how):
     with pytest.raises(RawFileError) as info:
         clean_world(tmp_path)
     assert message in str(info.value)
+
+
+def test_a_platform_file_with_a_header_and_no_rows_is_a_quarter_without_orders(tmp_path):
+    raw = write_mini_world(tmp_path / "01_raw")
+    taobao = raw / "orders" / "taobao"
+    header = (taobao / "taobao_2019Q1.csv").read_bytes().splitlines()[0]
+    (taobao / "taobao_2019Q3.csv").write_bytes(header + b"\n")
+    clean_world(tmp_path)
+    acc = pd.read_csv(tmp_path / "08_reporting" / "row_accounting.csv").set_index("source")
+    assert acc.loc["orders_taobao", "read"] == 8 and acc["balanced"].all()
+    lines = pd.read_parquet(tmp_path / "03_primary" / "order_lines.parquet")
+    assert (lines["platform"] == "淘宝").sum() > 0
+    assert not lines["source_file"].str.endswith("Q3.csv").any()
 
 
 def test_a_row_with_too_many_fields_stops_the_run_naming_the_row(tmp_path):

@@ -24,6 +24,7 @@ from .ledger import (
     flag,
     quarantine_first,
     read_source,
+    screen_ranges,
     split_duplicates,
 )
 
@@ -64,7 +65,7 @@ def clean_villages(
         villages, ledger entries, accounting row.
     """
     source = "villages"
-    raw = read_source(loaders, mapping, spec["required"], source)
+    raw = read_source(loaders, mapping, spec, source)
     columns = list(mapping)
     frame, dup = split_duplicates(raw, columns, source)
     code = clean_text(frame["village_code"])
@@ -131,8 +132,10 @@ def clean_villages(
             FILE: frame[FILE],
             ROW: frame[ROW],
         }
-    ).reset_index(drop=True)
-    ledger = pd.concat(ledger, ignore_index=True)
+    )
+    villages, in_range = screen_ranges(villages, frame, spec["value_ranges"], source, columns)
+    ledger = pd.concat([*ledger, *in_range], ignore_index=True)
+    villages = villages.reset_index(drop=True)
     return villages, ledger, accounting(source, len(raw), len(villages), ledger)
 
 
@@ -150,7 +153,7 @@ def clean_products(
         products, ledger entries, accounting row.
     """
     source = "products"
-    raw = read_source(loaders, mapping, spec["required"], source)
+    raw = read_source(loaders, mapping, spec, source)
     columns = list(mapping)
     frame, dup = split_duplicates(raw, columns, source)
     code = clean_text(frame["product_code"])
@@ -205,8 +208,10 @@ def clean_products(
             FILE: frame[FILE],
             ROW: frame[ROW],
         }
-    ).reset_index(drop=True)
-    ledger = pd.concat(ledger, ignore_index=True)
+    )
+    products, in_range = screen_ranges(products, frame, spec["value_ranges"], source, columns)
+    ledger = pd.concat([*ledger, *in_range], ignore_index=True)
+    products = products.reset_index(drop=True)
     return products, ledger, accounting(source, len(raw), len(products), ledger)
 
 
@@ -275,7 +280,7 @@ def clean_village_production(
         village_production, ledger entries, accounting row.
     """
     source = "village_production"
-    raw = read_source(loaders, mapping, spec["required"], source)
+    raw = read_source(loaders, mapping, spec, source)
     columns = list(mapping)
     frame, dup = split_duplicates(raw, columns, source)
     code = clean_text(frame["village_code"])
@@ -318,8 +323,10 @@ def clean_village_production(
             FILE: frame[FILE],
             ROW: frame[ROW],
         }
-    ).reset_index(drop=True)
-    ledger = pd.concat(ledger, ignore_index=True)
+    )
+    production, in_range = screen_ranges(production, frame, spec["value_ranges"], source, columns)
+    ledger = pd.concat([*ledger, *in_range], ignore_index=True)
+    production = production.reset_index(drop=True)
     return production, ledger, accounting(source, len(raw), len(production), ledger)
 
 
@@ -332,7 +339,7 @@ def clean_shops(
         shops, ledger entries, accounting row.
     """
     source = "shops"
-    raw = read_source(loaders, mapping, spec["required"], source)
+    raw = read_source(loaders, mapping, spec, source)
     columns = list(mapping)
     frame, dup = split_duplicates(raw, columns, source)
     shop_id = clean_text(frame["shop_id"])
@@ -373,6 +380,8 @@ def clean_shops(
             FILE: frame[FILE],
             ROW: frame[ROW],
         }
-    ).reset_index(drop=True)
-    ledger = pd.concat(ledger, ignore_index=True)
+    )
+    shops, in_range = screen_ranges(shops, frame, spec["value_ranges"], source, columns)
+    ledger = pd.concat([*ledger, *in_range], ignore_index=True)
+    shops = shops.reset_index(drop=True)
     return shops, ledger, accounting(source, len(raw), len(shops), ledger)

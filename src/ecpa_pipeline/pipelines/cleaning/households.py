@@ -23,6 +23,7 @@ from .ledger import (
     flag,
     quarantine_first,
     read_source,
+    screen_ranges,
 )
 
 SOURCE = "income"
@@ -69,7 +70,7 @@ def clean_income(
     Returns:
         household_income, ledger entries, accounting row.
     """
-    raw = read_source(loaders, mapping, spec["required"], SOURCE, year_in_name=True)
+    raw = read_source(loaders, mapping, spec, SOURCE, year_in_name=True)
     columns = list(mapping)
     raw = raw.assign(household_code=clean_text(raw["household_code"]))
     known = registry_households[["year", "household_code", "village_code"]].rename(
@@ -133,7 +134,8 @@ def clean_income(
             ROW: frame[ROW],
         }
     ).join(assistance)
-    ledger = pd.concat(ledger, ignore_index=True)
+    income, in_range = screen_ranges(income, frame, spec["value_ranges"], SOURCE, columns)
+    ledger = pd.concat([*ledger, *in_range], ignore_index=True)
     return income.reset_index(drop=True), ledger, accounting(SOURCE, len(raw), len(income), ledger)
 
 

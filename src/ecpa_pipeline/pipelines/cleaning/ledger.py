@@ -86,12 +86,16 @@ def year_of(file: str) -> int | None:
 def read_source(
     loaders: dict[str, Callable[[], pa.Table]],
     mapping: dict[str, str],
-    required: list[str],
+    spec: dict,
     source: str,
     year_in_name: bool = False,
 ) -> pd.DataFrame:
     """All files of a source as one table of canonical string columns plus the file and
     1-based line number of each row (header = line 1), and ``file_year`` if asked.
+
+    ``spec["required"]`` names the columns every file must have; a file with a header and
+    no rows is read as zero rows (a shop with no orders that quarter), unless
+    ``spec["rows_required"]`` (a registry or catalogue cannot be empty).
 
     Raises:
         RawFileError: no file at all, or a file-level defect in any file.
@@ -100,8 +104,12 @@ def read_source(
         raise RawFileError(source, "no files found for this source in the raw folder")
     tables = []
     for file, load in loaders.items():
-        table = canonical_columns(load(), mapping, required, file)
+        table = canonical_columns(load(), mapping, spec["required"], file)
         rows = table.num_rows
+        if not rows:
+            if spec.get("rows_required"):
+                raise RawFileError(file, "no data rows below the header")
+            logger.warning("%s: a header and no data rows, read as 0 rows", file)
         columns = {
             FILE: pa.repeat(pa.scalar(file, pa.string()), rows),
             ROW: pa.array(np.arange(2, rows + 2)),
@@ -256,6 +264,41 @@ def quarantine_first(
     """``screen``, returning the rows that pass (one copy) and the ledger parts."""
     passed, entries = screen(frame, checks, source, raw_columns, out)
     return (frame if len(passed) == len(frame) else frame.take(passed)), entries
+
+
+def outside_ranges(table: pd.DataFrame, ranges: dict[str, list]) -> tuple[np.ndarray, pd.Series]:
+    """Rows of ``table`` with a number outside its configured ``[low, high]`` range (``null``:
+    open), and for each such row the first offending column and value (``migrant_months=13``).
+    Missing values are in range: unreadable cells are flagged elsewhere."""
+    outside = np.zeros(len(table), dtype=bool)
+    detail = np.full(len(table), "", dtype=object)
+    for column, (low, high) in ranges.items():
+        if column not in table:
+            continue
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(float)
+        bad = np.zeros(len(table), dtype=bool)
+        if low is not None:
+            bad |= values < low
+        if high is not None:
+            bad |= values > high
+        first = bad & ~outside
+        detail[first] = column + "=" + pd.Series(values[first]).map("{:g}".format).to_numpy(str)
+        outside |= bad
+    return outside, pd.Series(detail, index=table.index, dtype="str")
+
+
+def screen_ranges(
+    table: pd.DataFrame,
+    frame: pd.DataFrame,
+    ranges: dict[str, list],
+    source: str,
+    raw_columns: list[str],
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Quarantine (``out_of_range``) the rows of ``table`` — parsed row for row from the raw
+    ``frame`` — with a value outside its range; returns the rows in range and the ledger."""
+    outside, detail = outside_ranges(table, ranges)
+    passed, parts = screen(frame, [("out_of_range", outside, detail)], source, raw_columns)
+    return (table if len(passed) == len(table) else table.take(passed)), parts
 
 
 def flag(

@@ -14,6 +14,7 @@ from .ledger import (
     accounting,
     empty_issues,
     flag,
+    outside_ranges,
     quarantine_first,
     read_source,
     split_duplicates,
@@ -55,7 +56,7 @@ def clean_market_index(
     source = "market_index"
     if not loaders:
         return no_market_index(), empty_issues(), accounting(source, 0, 0, empty_issues())
-    raw = read_source(loaders, mapping, spec["required"], source)
+    raw = read_source(loaders, mapping, spec, source)
     columns = list(mapping)
     frame, dup = split_duplicates(raw, columns, source)
     name = clean_text(frame["product_name"]).fillna("")
@@ -73,7 +74,13 @@ def clean_market_index(
             ("ambiguous_product", ambiguous, name),
             ("unknown_product", product.isna() & category.isna(), name),
             ("no_value", level.isna() & growth.isna(), ""),
-            ("out_of_range", level < 0, "online_retail_100m"),
+            (
+                "out_of_range",
+                *outside_ranges(
+                    pd.DataFrame({"online_retail_yuan": level * 1e8, "yoy_growth": growth / 100}),
+                    spec["value_ranges"],
+                ),
+            ),
         ],
         source,
         columns,

@@ -13,7 +13,11 @@ from .schemas import validate
 
 
 def _spec(cleaning: dict, source: str) -> dict:
-    return {**cleaning["sources"][source], "code_variants": cleaning["code_variants"]}
+    return {
+        **cleaning["sources"][source],
+        "code_variants": cleaning["code_variants"],
+        "value_ranges": cleaning["value_ranges"],
+    }
 
 
 def clean_villages(raw: dict, contract: dict, code_lists: dict, cleaning: dict):
@@ -21,7 +25,7 @@ def clean_villages(raw: dict, contract: dict, code_lists: dict, cleaning: dict):
     villages, ledger, acc = catalogues.clean_villages(
         raw, contract["villages"], code_lists, _spec(cleaning, "villages")
     )
-    return validate("villages", villages, code_lists), ledger, acc
+    return validate("villages", villages, code_lists, cleaning), ledger, acc
 
 
 def clean_products(raw: dict, contract: dict, code_lists: dict, cleaning: dict):
@@ -29,7 +33,7 @@ def clean_products(raw: dict, contract: dict, code_lists: dict, cleaning: dict):
     products, ledger, acc = catalogues.clean_products(
         raw, contract["products"], code_lists, _spec(cleaning, "products")
     )
-    return validate("products", products, code_lists), ledger, acc
+    return validate("products", products, code_lists, cleaning), ledger, acc
 
 
 def clean_village_production(
@@ -49,7 +53,7 @@ def clean_village_production(
         villages,
         products,
     )
-    return validate("village_production", production, code_lists), ledger, acc
+    return validate("village_production", production, code_lists, cleaning), ledger, acc
 
 
 def clean_shops(
@@ -59,7 +63,7 @@ def clean_shops(
     shops, ledger, acc = catalogues.clean_shops(
         raw, contract["shops"], code_lists, _spec(cleaning, "shops"), villages
     )
-    return validate("shops", shops, code_lists), ledger, acc
+    return validate("shops", shops, code_lists, cleaning), ledger, acc
 
 
 def clean_registry(
@@ -73,7 +77,7 @@ def clean_registry(
     registry_households, flags = registry.resolve_households(persons, code_lists, spec)
     persons = persons.drop(columns=[c for c in persons if c.startswith("raw_")])
     ledger = pd.concat([ledger, flags], ignore_index=True)
-    return validate("persons", persons, code_lists), registry_households, ledger, acc
+    return validate("persons", persons, code_lists, cleaning), registry_households, ledger, acc
 
 
 def clean_income(
@@ -84,7 +88,7 @@ def clean_income(
     income, ledger, acc = households.clean_income(
         raw, contract["income"], code_lists, spec, registry_households
     )
-    return validate("household_income", income, code_lists), ledger, acc
+    return validate("household_income", income, code_lists, cleaning), ledger, acc
 
 
 def build_households(
@@ -98,7 +102,7 @@ def build_households(
     table, flags = households.build_households(
         registry_households, household_income, poverty_line, cleaning
     )
-    return validate("households", table, code_lists), flags
+    return validate("households", table, code_lists, cleaning), flags
 
 
 def clean_orders(
@@ -135,7 +139,7 @@ def clean_orders(
         accs.append(acc)
     order_lines = pd.concat(lines, ignore_index=True)
     return (
-        validate("order_lines", order_lines, code_lists),
+        validate("order_lines", order_lines, code_lists, cleaning),
         pd.concat(ledgers, ignore_index=True),
         pd.concat(accs, ignore_index=True),
     )
@@ -148,7 +152,7 @@ def clean_market_index(
     table, ledger, acc = market.clean_market_index(
         raw, contract["market_index"], code_lists, _spec(cleaning, "market_index"), products
     )
-    return validate("market_index", table, code_lists), ledger, acc
+    return validate("market_index", table, code_lists, cleaning), ledger, acc
 
 
 def collect_ledger(*ledgers: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,15 @@ from ecpa_pipeline.domain.normalise import clean_text, parse_date, parse_number
 from ecpa_pipeline.domain.units import pack_weight_kg, unit_to_kg
 
 from .catalogues import match_products, product_aliases
-from .ledger import FILE, ROW, accounting, find_duplicates, read_source, screen
+from .ledger import (
+    FILE,
+    ROW,
+    accounting,
+    find_duplicates,
+    read_source,
+    screen,
+    screen_ranges,
+)
 
 REVENUE_STATUSES = ("completed", "pending")
 
@@ -30,6 +38,7 @@ def _taobao(frame: pd.DataFrame) -> pd.DataFrame:
             "order_id": clean_text(frame["order_id"]),
             "shop_key": clean_text(frame["shop_id"]),
             "title": frame["title"],
+            "quantity": packs,
             "quantity_kg": pack_weight_kg(frame["title"]) * packs,
             "amount_yuan": parse_number(frame["paid_amount"])[0],
             "order_time": parse_date(frame["created"])[0],
@@ -58,6 +67,7 @@ def _pinduoduo(frame: pd.DataFrame) -> pd.DataFrame:
             # One export per shop: the file name is the shop ID.
             "shop_key": frame[FILE].map({f: PurePosixPath(f).stem for f in frame[FILE].unique()}),
             "title": frame["title"],
+            "quantity": packs,
             "quantity_kg": weight * packs,
             "amount_yuan": parse_number(frame["paid_amount"])[0],
             "order_time": parse_date(frame["created"])[0],
@@ -87,6 +97,7 @@ def _platform_832(frame: pd.DataFrame) -> pd.DataFrame:
             "order_id": clean_text(frame["order_id"]),
             "shop_key": clean_text(frame["supplier_name"]),
             "title": frame["title"],
+            "quantity": quantity,
             "quantity_kg": quantity * per_unit.fillna(per_pack),
             "amount_yuan": parse_number(frame["amount"])[0],
             "order_time": parse_date(frame["created"])[0],
@@ -133,7 +144,7 @@ def clean_orders(
             pd.DataFrame(),
             accounting(source, 0, 0, pd.DataFrame(columns=["outcome", FILE, ROW])),
         )
-    raw = read_source(loaders, mapping, spec["required"], source)
+    raw = read_source(loaders, mapping, spec, source)
     columns = list(mapping)
     # The same line in two overlapping exports counts once (Pinduoduo exports one file per
     # shop, so there the file is part of the line).
@@ -160,6 +171,13 @@ def clean_orders(
             ("unknown_shop", unattributed, shop_key),
             ("ambiguous_product", ambiguous, title),
             ("unknown_product", product.isna(), title),
+            ("unreadable_quantity", lines["quantity"].isna(), raw["quantity"].fillna("")),
+            # A sale is of a positive quantity.
+            (
+                "out_of_range",
+                lines["quantity"] <= 0,
+                "quantity=" + lines["quantity"].astype("str"),
+            ),
             ("no_weight", ~(lines["quantity_kg"] > 0), ""),
             ("missing_amount", lines["amount_yuan"].isna(), ""),
             ("bad_date", lines["order_time"].isna(), ""),
@@ -188,8 +206,10 @@ def clean_orders(
             FILE: raw[FILE].take(passed),
             ROW: raw[ROW].take(passed),
         }
-    ).reset_index(drop=True)
-    ledger = pd.concat(ledger, ignore_index=True)
+    )
+    out, in_range = screen_ranges(out, raw.take(passed), spec["value_ranges"], source, columns)
+    ledger = pd.concat([*ledger, *in_range], ignore_index=True).reset_index(drop=True)
+    out = out.reset_index(drop=True)
     return out, ledger, accounting(source, len(raw), len(out), ledger)
 
 

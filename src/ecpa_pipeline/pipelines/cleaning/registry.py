@@ -24,6 +24,7 @@ from .ledger import (
     flag,
     quarantine_first,
     read_source,
+    screen_ranges,
 )
 
 SOURCE = "registry"
@@ -83,7 +84,7 @@ def clean_persons(
         persons (one row per person and year, household fields still as written), ledger
         entries, accounting row.
     """
-    raw = read_source(loaders, mapping, spec["required"], SOURCE, year_in_name=True)
+    raw = read_source(loaders, mapping, spec, SOURCE, year_in_name=True)
     columns = list(mapping)
     dup, dup_entries = find_duplicates(
         raw, [FILE, *columns], SOURCE, likely_key=[FILE, "person_code", "id_number"]
@@ -201,7 +202,8 @@ def clean_persons(
         }
     )
     persons = persons.join(frame[list(HOUSEHOLD_FIELDS)].add_prefix("raw_"))
-    ledger = pd.concat(ledger, ignore_index=True)
+    persons, in_range = screen_ranges(persons, frame, spec["value_ranges"], SOURCE, columns)
+    ledger = pd.concat([*ledger, *in_range], ignore_index=True)
     return (
         persons.reset_index(drop=True),
         ledger,

@@ -41,8 +41,36 @@ def _datetime(nullable: bool = True) -> pa.Column:
 _LINEAGE = {FILE: _text(), ROW: pa.Column("int64", pa.Check.ge(2))}
 
 
-def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
-    """One schema per primary table, built on the configured code lists."""
+def _range_check(low: float | None, high: float | None) -> pa.Check | None:
+    if low is not None and high is not None:
+        return pa.Check.in_range(low, high)
+    if low is not None:
+        return pa.Check.ge(low)
+    return pa.Check.le(high) if high is not None else None
+
+
+def _with_ranges(schema: pa.DataFrameSchema, ranges: dict) -> pa.DataFrameSchema:
+    """``schema`` checking every configured value range (``cleaning.value_ranges``) on the
+    columns it has or may have: the same ranges the cleaning quarantines by."""
+    for column, (low, high) in ranges.items():
+        check = _range_check(low, high)
+        if check is None:
+            continue
+        if column in schema.columns:
+            schema = schema.update_column(column, checks=[check])
+        else:
+            optional = pa.Column(checks=check, nullable=True, required=False)
+            schema = schema.add_columns({column: optional})
+    return schema
+
+
+def primary_schemas(code_lists: dict, ranges: dict) -> dict[str, pa.DataFrameSchema]:
+    """One schema per primary table, built on the configured code lists and value ranges."""
+    schemas = _schemas_by_table(code_lists)
+    return {name: _with_ranges(schema, ranges) for name, schema in schemas.items()}
+
+
+def _schemas_by_table(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
     c = code_lists
     return {
         "villages": pa.DataFrameSchema(
@@ -51,7 +79,7 @@ def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
                 "county_code": _text(pa.Check.str_matches(r"^\d{6}$")),
                 "poor_village": pa.Column("boolean", nullable=True),
                 "terrain": _codes(c["terrain"]),
-                "elevation_m": _number(pa.Check.in_range(-200, 6000)),
+                "elevation_m": _number(),
                 **_LINEAGE,
             },
             unique=["village_code"],
@@ -62,7 +90,7 @@ def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
                 "product_name": _text(),
                 "category": _codes(c["category"]),
                 "perishability": _codes(c["perishability"]),
-                "farm_gate_price_per_jin": _number(pa.Check.ge(0)),
+                "farm_gate_price_per_jin": _number(),
                 **_LINEAGE,
             },
             unique=["product_code"],
@@ -72,8 +100,8 @@ def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
                 "village_code": _text(VILLAGE_CODE),
                 "year": pa.Column("int64", pa.Check.in_range(2000, 2100)),
                 "product_code": _text(),
-                "area_mu": _number(pa.Check.ge(0)),
-                "output_kg": _number(pa.Check.ge(0)),
+                "area_mu": _number(),
+                "output_kg": _number(),
                 "certification": _codes(c["certification"]),
                 **_LINEAGE,
             }
@@ -83,7 +111,7 @@ def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
                 "year": pa.Column("int64", pa.Check.in_range(2000, 2100)),
                 "product_code": _text(nullable=True),
                 "category": _codes(c["category"], nullable=False),
-                "online_retail_yuan": _number(pa.Check.ge(0)),
+                "online_retail_yuan": _number(),
                 "yoy_growth": _number(),
                 **_LINEAGE,
             }
@@ -108,7 +136,7 @@ def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
                 "sex": _codes(c["sex"]),
                 "school_status": _codes(c["school_status"]),
                 "labour_skill": _codes(c["labour_skill"]),
-                "migrant_months": _number(pa.Check.in_range(0, 12)),
+                "migrant_months": _number(),
                 "id_valid": pa.Column(bool),
                 **_LINEAGE,
             },
@@ -135,8 +163,8 @@ def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
             {
                 "year": pa.Column("int64"),
                 "household_code": _text(),
-                "wage_income": _number(pa.Check.ge(0)),
-                "transfer_income": _number(pa.Check.ge(0)),
+                "wage_income": _number(),
+                "transfer_income": _number(),
                 "ecommerce_mode": _codes(c["ecommerce_mode"]),
                 **_LINEAGE,
             },
@@ -151,7 +179,7 @@ def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
                 "product_code": _text(),
                 "order_time": _datetime(nullable=False),
                 "quantity_kg": _number(pa.Check.gt(0), nullable=False),
-                "amount_yuan": _number(pa.Check.ge(0), nullable=False),
+                "amount_yuan": _number(nullable=False),
                 "status": _codes(
                     ["completed", "pending", "refunded", "refunding", "closed"], nullable=False
                 ),
@@ -162,12 +190,14 @@ def primary_schemas(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
     }
 
 
-def validate(name: str, frame: pd.DataFrame, code_lists: dict) -> pd.DataFrame:
+def validate(name: str, frame: pd.DataFrame, code_lists: dict, cleaning: dict) -> pd.DataFrame:
     """Validate a primary table (all errors at once) and return it."""
-    schemas = _schemas(json.dumps(code_lists, sort_keys=True, ensure_ascii=False))
+    config = {"code_lists": code_lists, "ranges": cleaning["value_ranges"]}
+    schemas = _schemas(json.dumps(config, sort_keys=True, ensure_ascii=False))
     return schemas[name].validate(frame, lazy=True)
 
 
 @functools.cache  # the schemas are built once for all primary tables, not once per table
-def _schemas(code_lists: str) -> dict[str, pa.DataFrameSchema]:
-    return primary_schemas(json.loads(code_lists))
+def _schemas(config: str) -> dict[str, pa.DataFrameSchema]:
+    parsed = json.loads(config)
+    return primary_schemas(parsed["code_lists"], parsed["ranges"])
