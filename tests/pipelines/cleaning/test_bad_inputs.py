@@ -39,10 +39,16 @@ def codes_at(ledger: pd.DataFrame, file: str, row: int) -> set[str]:
         ("registry/registry_2019.csv", 2, set()),
         ("registry/registry_2019.csv", 3, {"unknown_code"}),
         ("registry/registry_2019.csv", 4, {"id_invalid_check", "id_sex_mismatch", "bad_phone"}),
-        ("registry/registry_2019.csv", 5, {"headless_household"}),
-        ("registry/registry_2019.csv", 7, {"two_heads", "member_disagrees"}),
+        ("registry/registry_2019.csv", 5, set()),
+        # a household with two heads or none: every row, never resolved silently
+        ("registry/registry_2019.csv", 6, {"two_heads"}),
+        ("registry/registry_2019.csv", 7, {"two_heads"}),
         ("registry/registry_2019.csv", 8, {"exact_duplicate"}),
         ("registry/registry_2019.csv", 9, {"person_in_two_households"}),
+        ("registry/registry_2019.csv", 10, {"headless_household"}),
+        # the same ID number under another household, with another 人编号
+        ("registry/registry_2019.csv", 11, {"person_in_two_households"}),
+        ("income/income_2019.csv", 5, {"household_quarantined"}),
         ("income/income_2019.csv", 6, {"unknown_household"}),
         ("orders/taobao/taobao_2019Q1.csv", 2, set()),
         ("orders/taobao/taobao_2019Q1.csv", 4, {"unknown_product"}),
@@ -71,7 +77,7 @@ def test_values_outside_their_range_are_quarantined_naming_column_and_value(tmp_
     """Negative incomes, amounts and output, 13 months of migrant work and an unreadable order
     quantity are row defects: the run goes on, each row is quarantined with its reason."""
     raw = write_mini_world(tmp_path / "01_raw")
-    _replace_in_row(raw / "income" / "income_2019.csv", 5, ",5000,", ",-5000,", "utf-8")
+    _replace_in_row(raw / "income" / "income_2019.csv", 3, ",1000,400,", ",-1000,400,", "utf-8")
     _replace_in_row(
         raw / "registry" / "registry_2019.csv", 3, ",未务工,0,", ",未务工,13,", "utf-8-sig"
     )
@@ -83,7 +89,7 @@ def test_values_outside_their_range_are_quarantined_naming_column_and_value(tmp_
     ledger = pd.read_parquet(tmp_path / "02_intermediate" / "row_issues.parquet")
     quarantined = ledger[ledger["outcome"] == "quarantine"].set_index(["source_file", "source_row"])
     expected = {
-        ("income/income_2019.csv", 5): ("out_of_range", "wage_income=-5000"),
+        ("income/income_2019.csv", 3): ("out_of_range", "business_income=-1000"),
         ("registry/registry_2019.csv", 3): ("out_of_range", "migrant_months=13"),
         ("orders/taobao/taobao_2019Q1.csv", 2): ("out_of_range", "amount_yuan=-29.9"),
         ("orders/taobao/taobao_2019Q1.csv", 3): ("unreadable_quantity", "一箱"),
@@ -91,7 +97,7 @@ def test_values_outside_their_range_are_quarantined_naming_column_and_value(tmp_
     }
     for at, (code, detail) in expected.items():
         assert tuple(quarantined.loc[at, ["code", "detail"]]) == (code, detail), at
-    assert "-5000" in quarantined.loc[("income/income_2019.csv", 5), "raw_values"]
+    assert "-1000" in quarantined.loc[("income/income_2019.csv", 3), "raw_values"]
     acc = pd.read_csv(tmp_path / "08_reporting" / "row_accounting.csv")
     assert acc["balanced"].all()
     income = pd.read_parquet(tmp_path / "03_primary" / "household_income.parquet")
@@ -102,10 +108,11 @@ def test_household_flags_and_sizes(ledger, mini):
     households = pd.read_parquet(mini / "03_primary" / "households.parquet").set_index(
         "household_code"
     )
-    assert (
-        households.loc["5201221012010004", "member_count"] == 2
-    )  # the duplicate and the intruder do not count
-    assert not households.loc["5201221012010003", "has_head"]
+    # quarantined households (two heads, no head) are not resolved from some row
+    assert set(households.index) == {"5201221012010001", "5201221012010002", "5201221012010003"}
+    # the copies of 0001's members under other households do not count anywhere
+    assert households.loc["5201221012010001", "member_count"] == 2
+    assert households.loc["5201221012010002", "member_count"] == 1
     # 0003: registry says 5000 (full-width) and the survey gives (4000 + 1500 - 500) / 1.
     assert households.loc["5201221012010003", "income_per_capita_registry"] == 5000
     assert households.loc["5201221012010003", "income_per_capita"] == 5000
@@ -146,9 +153,9 @@ def test_orders_from_every_platform_share_one_schema(mini):
 def test_accounting_holds_for_the_corpus(mini):
     acc = pd.read_csv(mini / "08_reporting" / "row_accounting.csv").set_index("source")
     assert acc.loc["registry"].to_dict() == {
-        "read": 8,
-        "clean": 6,
-        "quarantined": 1,
+        "read": 10,
+        "clean": 4,
+        "quarantined": 5,
         "duplicates": 1,
         "balanced": True,
     }
@@ -233,7 +240,7 @@ def test_english_aliases_and_header_variants_are_accepted(tmp_path, parameters):
     path.write_text(english + "\n" + body, encoding="gb18030")
     clean_world(tmp_path)
     persons = pd.read_parquet(tmp_path / "03_primary" / "persons.parquet")
-    assert len(persons) == 6
+    assert len(persons) == 4
 
 
 @pytest.mark.slow

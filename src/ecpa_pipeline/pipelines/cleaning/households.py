@@ -60,9 +60,17 @@ def _assistance_items(values: pd.Series, names: tuple[str, ...]) -> tuple[pd.Ser
 
 
 def clean_income(
-    loaders: dict, mapping: dict, code_lists: dict, spec: dict, registry_households: pd.DataFrame
+    loaders: dict,
+    mapping: dict,
+    code_lists: dict,
+    spec: dict,
+    registry_households: pd.DataFrame,
+    quarantined_households: pd.DataFrame,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Income survey rows → household_income (one row per household-year).
+
+    ``quarantined_households`` (``file_year``, ``household_code``): households the registry
+    quarantined that year; their income rows are quarantined as ``household_quarantined``.
 
     Raises:
         RawFileError: when most rows of a file carry another year than its name.
@@ -77,6 +85,10 @@ def clean_income(
         columns={"year": "file_year"}
     )
     raw = raw.merge(known, on=["file_year", "household_code"], how="left", validate="many_to_one")
+    held = raw[["file_year", "household_code"]].merge(
+        quarantined_households.assign(held=True), how="left", on=["file_year", "household_code"]
+    )["held"]
+    held = pd.Series(held.fillna(False).to_numpy(bool), index=raw.index)
     dup, dup_entries = find_duplicates(
         raw, [FILE, *columns], SOURCE, likely_key=[FILE, "household_code"]
     )
@@ -98,6 +110,7 @@ def clean_income(
         [
             ("year_mismatch", wrong_year | year.isna(), ""),
             ("missing_key", raw["household_code"].isna(), ""),
+            ("household_quarantined", held, raw["household_code"]),
             ("unknown_household", raw["village_code"].isna(), raw["household_code"]),
             # Depends on which rows remain: after the row-wise checks.
             ("duplicate_key", listed_again, "household_code"),

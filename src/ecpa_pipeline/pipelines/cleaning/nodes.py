@@ -8,7 +8,7 @@ import json
 import pandas as pd
 
 from . import catalogues, households, market, orders, registry, report
-from .ledger import empty_issues
+from .ledger import empty_issues, year_of
 from .schemas import validate
 
 
@@ -81,12 +81,25 @@ def clean_registry(
 
 
 def clean_income(
-    raw: dict, registry_households: pd.DataFrame, contract: dict, code_lists: dict, cleaning: dict
+    raw: dict,
+    registry_households: pd.DataFrame,
+    registry_ledger: pd.DataFrame,
+    contract: dict,
+    code_lists: dict,
+    cleaning: dict,
 ):
-    """Income survey → ``household_income``."""
+    """Income survey → ``household_income``; a household the registry quarantined for the
+    year (no head, two heads) takes its income record to quarantine with it."""
     spec = {**_spec(cleaning, "income"), "assistance_measures": cleaning["assistance_measures"]}
+    held = registry_ledger[
+        (registry_ledger["outcome"] == "quarantine")
+        & registry_ledger["code"].isin(registry.HOUSEHOLD_CHECKS)
+    ]
+    quarantined = pd.DataFrame(
+        {"file_year": held["source_file"].map(year_of), "household_code": held["detail"]}
+    ).drop_duplicates()
     income, ledger, acc = households.clean_income(
-        raw, contract["income"], code_lists, spec, registry_households
+        raw, contract["income"], code_lists, spec, registry_households, quarantined
     )
     return validate("household_income", income, code_lists, cleaning), ledger, acc
 

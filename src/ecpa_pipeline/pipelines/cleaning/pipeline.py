@@ -46,7 +46,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.clean_income,
-                ["raw_income", "registry_households", *_CONF],
+                ["raw_income", "registry_households", "ledger_registry", *_CONF],
                 ["household_income", "ledger_income", "accounting_income"],
                 name="clean_income_node",
             ),

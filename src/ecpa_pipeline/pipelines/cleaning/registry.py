@@ -22,12 +22,15 @@ from .ledger import (
     accounting,
     find_duplicates,
     flag,
+    outside_ranges,
     quarantine_first,
     read_source,
-    screen_ranges,
+    screen,
 )
 
 SOURCE = "registry"
+#: Checks that quarantine every row of a household-year (detail: the household code).
+HOUSEHOLD_CHECKS = ("headless_household", "two_heads")
 PERSON_CODES = {
     "relation": "relation",
     "sex": "sex",
@@ -158,9 +161,10 @@ def clean_persons(
             SOURCE,
             "id_sex_mismatch",
         ),
+        # Within one household (the same ID under another household is quarantined below).
         flag(
             frame,
-            ids.duplicated(keep="first") & well_formed & frame.duplicated([FILE, "id_number"]),
+            well_formed & frame.assign(id=ids).duplicated([FILE, "household_code", "id"]),
             SOURCE,
             "duplicate_id_number",
         ),
@@ -202,13 +206,46 @@ def clean_persons(
         }
     )
     persons = persons.join(frame[list(HOUSEHOLD_FIELDS)].add_prefix("raw_"))
-    persons, in_range = screen_ranges(persons, frame, spec["value_ranges"], SOURCE, columns)
-    ledger = pd.concat([*ledger, *in_range], ignore_index=True)
+    passed, parts = screen(
+        frame,
+        [
+            ("out_of_range", *outside_ranges(persons, spec["value_ranges"])),
+            *_wrongly_listed(persons, well_formed),
+        ],
+        SOURCE,
+        columns,
+    )
+    persons = persons.take(passed)
+    ledger = pd.concat([*ledger, *parts], ignore_index=True)
     return (
         persons.reset_index(drop=True),
         ledger,
         accounting(SOURCE, len(raw), len(persons), ledger),
     )
+
+
+def _wrongly_listed(persons: pd.DataFrame, well_formed: pd.Series) -> list[tuple]:
+    """Checks of rows whose use would count a person or household wrongly (contract: quarantine,
+    never repair): the same ID number under a second household of the same year, and every
+    row of a household-year with no head (户主) or with two. Each check looks at the rows
+    still in, so a household whose only head row was quarantined has no head."""
+    household = [FILE, "household_code"]
+    is_head = persons["relation"].eq("户主").fillna(False)
+
+    def id_in_another_household(remaining: np.ndarray) -> pd.Series:
+        listed = persons.loc[remaining & well_formed.to_numpy(), [*household, "id_number"]]
+        first = listed.groupby([FILE, "id_number"])["household_code"].transform("first")
+        return listed["household_code"] != first
+
+    def heads(remaining: np.ndarray) -> pd.Series:
+        keys = [persons.loc[remaining, c] for c in household]
+        return is_head[remaining].groupby(keys).transform("sum")
+
+    return [
+        ("person_in_two_households", id_in_another_household, persons["household_code"]),
+        (HOUSEHOLD_CHECKS[0], lambda remaining: heads(remaining) == 0, persons["household_code"]),
+        (HOUSEHOLD_CHECKS[1], lambda remaining: heads(remaining) > 1, persons["household_code"]),
+    ]
 
 
 def _household_values(persons: pd.DataFrame, code_lists: dict, spec: dict) -> pd.DataFrame:
@@ -232,9 +269,9 @@ def _household_values(persons: pd.DataFrame, code_lists: dict, spec: dict) -> pd
 def resolve_households(
     persons: pd.DataFrame, code_lists: dict, spec: dict
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One record per household-year, fields from the head's row (or, without a head, the
-    first row that carries them); flags headless households, second heads, members who
-    disagree with the record, and household sizes that disagree with the member count.
+    """One record per household-year, its fields from the head's row (``clean_persons``
+    leaves exactly one head per household); flags members who disagree with the record and
+    household sizes that disagree with the member count.
 
     Returns:
         registry households (sorted by file and household code) and ledger entries (flags).
@@ -249,22 +286,15 @@ def resolve_households(
         return_inverse=True,
     )[1]
     is_head = persons["relation"].eq("户主").fillna(False).to_numpy(bool)
-    carries = values.notna().any(axis=1).to_numpy()
-    # Authoritative row: first head, else first row carrying household fields, else first row.
-    priority = np.where(is_head, 0, np.where(carries, 1, 2))
-    order = np.lexsort((persons[ROW].to_numpy(), priority, household))
-    first = np.diff(household[order], prepend=-1) != 0
-    authority = order[first]  # one row per household, in household order
-    authority_of = authority[household]
-    is_authority = np.zeros(len(persons), dtype=bool)
-    is_authority[authority] = True
     heads = np.bincount(household, weights=is_head)
-
+    if not (heads == 1).all():  # the promise of clean_persons
+        raise ValueError("resolve_households needs exactly one head per household-year")
+    head_rows = np.flatnonzero(is_head)
+    authority = head_rows[np.argsort(household[head_rows], kind="stable")]
+    authority_of = authority[household]
+    is_authority = is_head
     head = persons.take(authority)
-    ledger = [
-        flag(head, heads == 0, SOURCE, "headless_household"),
-        flag(persons, is_head & ~is_authority, SOURCE, "two_heads"),
-    ]
+    ledger = []
     # Members repeating a field with another value than the household record.
     members = np.flatnonzero(~is_authority)
     differs = np.column_stack(
@@ -287,7 +317,6 @@ def resolve_households(
     ledger.append(flag(persons, disagrees, SOURCE, "member_disagrees", which))
 
     head = head.reset_index(drop=True)
-    head_is_head = is_head[authority]
     dropout = persons["school_status"].eq("辍学").fillna(False).to_numpy(bool)
     insured = persons["critical_illness_insurance"].fillna(False).to_numpy(bool)
     households = pd.DataFrame(
@@ -295,7 +324,7 @@ def resolve_households(
             "year": head["year"],
             "village_code": head["village_code"],
             "household_code": head["household_code"],
-            **{f"head_{c}": head[c].where(head_is_head) for c in HEAD_FIELDS},
+            **{f"head_{c}": head[c] for c in HEAD_FIELDS},
             # Yes/no fields as objects (True, False, <NA>): what ``build_households`` reads.
             **{
                 c: values[c]
@@ -304,7 +333,6 @@ def resolve_households(
                 .astype(object if values[c].dtype == "boolean" else values[c].dtype)
                 for c in HOUSEHOLD_FIELDS
             },
-            "has_head": heads > 0,
             FILE: head[FILE],
             ROW: head[ROW],
             "member_count": np.bincount(household).astype("int64"),

@@ -40,8 +40,15 @@ def build_identities(
     county = villages["village_code"].str[:6].to_numpy()[households["village_idx"].to_numpy()][h]
     birth = persons["birth_date"].dt.strftime("%Y%m%d").to_numpy().astype("U8")
     sex_digit = 2 * rng.integers(0, 5, n) + persons["male"].to_numpy().astype(int)
+    # The order code (positions 15–17) is unique among people of one county, birth date and
+    # order digit's parity, as the issuing office makes it: random draws would collide.
+    drawn = rng.integers(0, 100, n) * 5 + sex_digit // 2  # one of 500 codes per parity
+    sex = persons["male"].to_numpy().astype(int)
+    group = pd.Series(drawn).groupby([pd.Series(county), pd.Series(birth), pd.Series(sex)])
+    # The first person of a group keeps the drawn code; the others take the codes after it.
+    code = (group.transform("first").to_numpy() + group.cumcount().to_numpy()) % 500
     sequence = np.char.add(
-        np.char.zfill(rng.integers(0, 100, n).astype(str), 2), sex_digit.astype(str)
+        np.char.zfill((code // 5).astype(str), 2), (2 * (code % 5) + sex).astype(str)
     )
     ids = resident_id.compose(county, birth, sequence)
     prefixes = np.array(

@@ -101,6 +101,7 @@ def export_registry(
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """``registry/registry_<YYYY>.csv``: the 建档立卡 export of every year, with defects."""
     rng = stream(sim["seed"], "export_registry")
+    same_id_rng = stream(sim["seed"], "export_registry_same_id")
     people = identities.build_identities(persons, households_, villages, sim)
     files, truth = {}, []
     for year in sim["years"]:
@@ -115,6 +116,7 @@ def export_registry(
             contract,
             sim["defects"],
             rng,
+            same_id_rng,
         )
         name = f"registry_{year}"
         files[name], defects = finalise(frame, "registry", f"registry/{name}.csv")

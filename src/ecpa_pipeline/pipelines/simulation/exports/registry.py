@@ -43,8 +43,12 @@ def registry_file(
     contract: dict,
     rates: dict,
     rng: np.random.Generator,
+    same_id_rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """The 建档立卡 export of one year: one row per member of every listed household."""
+    """The 建档立卡 export of one year: one row per member of every listed household.
+
+    ``same_id_rng`` draws the one defect added after the others (a person listed again
+    under another household with a new 人编号), so that the earlier draws stay as they were."""
     p = person_year["person_idx"].to_numpy()
     h = persons["household_idx"].to_numpy()[p]
     hy = hh_year.set_index("household_idx").reindex(h)
@@ -116,6 +120,7 @@ def registry_file(
     frame = duplicate_rows(
         frame, pick(rng, len(frame), rates["registry_duplicate_row"]), "registry_duplicate_row"
     )
+    frame = _same_id_in_two_households(frame, rates, same_id_rng)
     return _headers(frame, contract["registry"])
 
 
@@ -252,6 +257,29 @@ def _person_in_two_households(
         copies[MARK] = "registry_person_in_two_households;"
         frame = pd.concat([frame, copies], ignore_index=True)
     return frame
+
+
+def _same_id_in_two_households(frame: pd.DataFrame, rates: dict, rng) -> pd.DataFrame:
+    """The same person (same ID number and name) listed again under another household with
+    a new 人编号: the form a comparison of 人编号 alone does not see."""
+    n = len(frame)
+    eligible = (frame["relation"] != "户主").to_numpy() & (frame[MARK] == "").to_numpy()
+    movers = pick(rng, n, rates["registry_same_id_two_households"], eligible)
+    if not movers.any():
+        return frame
+    copies = frame[movers].copy()
+    hosts = frame.iloc[rng.integers(0, n, int(movers.sum()))]
+    elsewhere = hosts["household_code"].to_numpy() != copies["household_code"].to_numpy()
+    copies, hosts = copies[elsewhere], hosts[elsewhere]
+    location = ["province", "prefecture", "county", "township", "village", "village_code"]
+    copies[location] = hosts[location].to_numpy()
+    copies["household_code"] = hosts["household_code"].to_numpy()
+    copies["person_code"] = (
+        hosts["household_code"].to_numpy() + "9" + (rng.integers(0, 10, len(copies)).astype(str))
+    )
+    copies["relation"] = "其他"
+    copies[MARK] = "registry_same_id_two_households;"
+    return pd.concat([frame, copies], ignore_index=True)
 
 
 MEASURES_BY_CAUSE = {
