@@ -26,6 +26,6 @@ def test_no_person_rows_left_gives_no_households_rather_than_an_error(parameters
     )
     households, flags = registry.resolve_households(persons, parameters["code_lists"], spec)
     assert len(households) == 0 and len(flags) == 0
-    assert {"household_code", "member_count", *HOUSEHOLD_FIELDS} - {
-        "income_per_capita"
-    } <= set(households.columns)
+    assert {"household_code", "member_count", *HOUSEHOLD_FIELDS} - {"income_per_capita"} <= set(
+        households.columns
+    )
