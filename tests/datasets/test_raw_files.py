@@ -78,3 +78,54 @@ def test_no_file_is_an_empty_source_and_the_dataset_is_read_only(tmp_path):
     assert dataset.load() == {} and not dataset.exists()
     with pytest.raises(Exception, match="read-only"):
         dataset.save({})
+
+
+def test_files_in_a_subfolder_of_a_source_are_read(tmp_path):
+    (tmp_path / "orders" / "2020").mkdir(parents=True)
+    (tmp_path / "orders" / ".hidden").mkdir()
+    (tmp_path / "orders" / "q1.csv").write_text("订单号\nA1\n", encoding="utf-8")
+    (tmp_path / "orders" / "2020" / "q2.csv").write_text("订单号\nA2\n", encoding="utf-8")
+    (tmp_path / "orders" / ".hidden" / "q3.csv").write_text("订单号\nA3\n", encoding="utf-8")
+    loaders = RawFilesDataset(str(tmp_path), "orders/*").load()
+    assert list(loaders) == ["orders/2020/q2.csv", "orders/q1.csv"]
+
+
+def test_a_copy_of_an_export_stops_naming_both_files(tmp_path):
+    (tmp_path / "registry").mkdir()
+    data = "户编号\n5201\n".encode()
+    (tmp_path / "registry" / "registry_2019.csv").write_bytes(data)
+    (tmp_path / "registry" / "registry_2019 - 副本.csv").write_bytes(data)
+    loaders = RawFilesDataset(str(tmp_path), "registry/*").load()
+    loaders["registry/registry_2019 - 副本.csv"]()  # the first of the two reads
+    with pytest.raises(RawFileError) as error:
+        loaders["registry/registry_2019.csv"]()
+    assert str(error.value) == (
+        "registry/registry_2019.csv: the same export as registry/registry_2019 - 副本.csv: "
+        "remove one of the two files"
+    )
+    # two shops without orders in a quarter export the same header: not a copy
+    (tmp_path / "pdd").mkdir()
+    for shop in ("P1", "P2"):
+        (tmp_path / "pdd" / f"{shop}.csv").write_text("订单号,数量\n", encoding="utf-8")
+    assert len(RawFilesDataset(str(tmp_path), "pdd/*").load()) == 2
+
+
+def test_control_characters_in_a_file_name_are_escaped_in_the_message(tmp_path):
+    name = "x\n2026-12-06 - INFO - forged.json"
+    (tmp_path / name).write_bytes(b"{}")
+    loader = RawFilesDataset(str(tmp_path), "x*").load()[name]
+    with pytest.raises(RawFileError) as error:
+        loader()
+    assert "\n" not in str(error.value)
+    assert str(error.value).startswith("x\\x0a2026-12-06 - INFO - forged.json: unsupported")
+
+
+def test_a_huge_cell_is_named_by_row_and_column(tmp_path):
+    rows = ["订单号,标题", "A1,ok", "A2," + "土" * 4_000_000, "A3,ok"]
+    (tmp_path / "x.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    loader = RawFilesDataset(str(tmp_path), "x.csv").load()["x.csv"]
+    with pytest.raises(RawFileError) as error:
+        loader()
+    assert str(error.value).startswith(
+        "x.csv: cell too large in row 3, column '标题' (12,000,000 bytes"
+    )

@@ -187,6 +187,14 @@ def _break(raw: Path, how: str) -> str:
     if how == "year":
         (raw / "income" / "income_2019.csv").rename(raw / "income" / "income_2018.csv")
         return "income/income_2018.csv: the file name says 2018 but its rows say 2019"
+    if how == "edited_copy":
+        path = raw / "registry" / "registry_2019.csv"
+        text = path.read_text(encoding="utf-8-sig").replace("张德明", "张得明")
+        (raw / "registry" / "registry_2019 (副本).csv").write_text(text, encoding="utf-8")
+        return (
+            "registry/registry_2019.csv: a second file for 2019 beside "
+            "registry/registry_2019 (副本).csv: keep one export per year"
+        )
     if how == "no_files":
         (raw / "registry" / "registry_2019.csv").unlink()
         return "registry: no files found for this source"
@@ -194,7 +202,8 @@ def _break(raw: Path, how: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "how", ["encoding", "missing_column", "empty", "header_only", "year", "no_files"]
+    "how",
+    ["encoding", "missing_column", "empty", "header_only", "year", "edited_copy", "no_files"],
 )
 def test_file_level_defects_stop_the_run_with_a_clear_message(tmp_path, how):
     raw = write_mini_world(tmp_path / "01_raw")
@@ -215,6 +224,16 @@ def test_a_platform_file_with_a_header_and_no_rows_is_a_quarter_without_orders(t
     lines = pd.read_parquet(tmp_path / "03_primary" / "order_lines.parquet")
     assert (lines["platform"] == "淘宝").sum() > 0
     assert not lines["source_file"].str.endswith("Q3.csv").any()
+
+
+def test_exports_in_a_subfolder_of_a_source_folder_are_read(tmp_path):
+    raw = write_mini_world(tmp_path / "01_raw")
+    taobao = raw / "orders" / "taobao"
+    (taobao / "2019").mkdir()
+    (taobao / "taobao_2019Q1.csv").rename(taobao / "2019" / "taobao_2019Q1.csv")
+    clean_world(tmp_path)
+    acc = pd.read_csv(tmp_path / "08_reporting" / "row_accounting.csv").set_index("source")
+    assert acc.loc["orders_taobao", "read"] == 8  # as when the file was one level up
 
 
 def test_a_row_with_too_many_fields_stops_the_run_naming_the_row(tmp_path):

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ecpa_pipeline.datasets import RawFileError
+from ecpa_pipeline.datasets.raw_files import printable
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,11 @@ def canonical_columns(
         raise RawFileError(file, f"required column(s) missing: {names}")
     dropped = [h for i, h in enumerate(table.column_names) if i not in found.values()]
     if dropped:
-        logger.info("%s: ignoring columns not in the contract: %s", file, dropped)
+        logger.info(
+            "%s: ignoring columns not in the contract: %s",
+            printable(file),
+            [printable(h) for h in dropped],
+        )
     empty = pa.repeat(pa.scalar("", pa.string()), table.num_rows)
     return pa.table(
         {c: table.column(found[c]).cast(pa.string()) if c in found else empty for c in mapping}
@@ -102,6 +107,17 @@ def read_source(
     """
     if not loaders:
         raise RawFileError(source, "no files found for this source in the raw folder")
+    if year_in_name:
+        by_year: dict[int | None, str] = {}
+        for file in loaders:
+            year = year_of(file)
+            if year is not None and year in by_year:
+                raise RawFileError(
+                    file,
+                    f"a second file for {year} beside {printable(by_year[year])}: "
+                    "keep one export per year",
+                )
+            by_year[year] = file
     tables = []
     for file, load in loaders.items():
         table = canonical_columns(load(), mapping, spec["required"], file)
@@ -109,7 +125,7 @@ def read_source(
         if not rows:
             if spec.get("rows_required"):
                 raise RawFileError(file, "no data rows below the header")
-            logger.warning("%s: a header and no data rows, read as 0 rows", file)
+            logger.warning("%s: a header and no data rows, read as 0 rows", printable(file))
         columns = {
             FILE: pa.repeat(pa.scalar(file, pa.string()), rows),
             ROW: pa.array(np.arange(2, rows + 2)),
