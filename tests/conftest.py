@@ -25,7 +25,7 @@ from ecpa_pipeline.settings import CONFIG_LOADER_ARGS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: Tests never use (or need) the machine's conf/local/credentials.yml.
-TEST_SECRET = "test-pseudonym-secret"  # noqa: S105 - a test key, not a secret
+TEST_SECRET = "7e57" * 16
 TEST_CREDENTIALS = {"pseudonym_secret": {"key": TEST_SECRET}}
 
 

@@ -1,17 +1,23 @@
-"""The project's hooks: the one-line message for a bad raw file, and the input example the
-logged exit model carries."""
+"""The project's hooks: the input example the logged exit model carries, and the check of the
+tracking server before anything runs (the one-line node errors: ``test_errors.py``)."""
 
 from __future__ import annotations
 
-import logging
+import functools
+import http.server
+import socketserver
+import threading
 
 import pandas as pd
+import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.pipeline import Node, Pipeline
+from kedro.runner import SequentialRunner
+from kedro_datasets.pandas import CSVDataset
 from kedro_mlflow.pipeline import pipeline_ml_factory
 
-from ecpa_pipeline.datasets import RawFileError
-from ecpa_pipeline.hooks import ClearErrorHooks, ModelLoggingHooks
+from ecpa_pipeline.errors import ProjectError
+from ecpa_pipeline.hooks import ModelLoggingHooks, OwnRunDataHooks, check_tracking_server
 
 
 def _identity(frame: pd.DataFrame) -> pd.DataFrame:
@@ -27,24 +33,6 @@ def _model_pipeline(**log_model_kwargs):
         input_name="features",
         log_model_kwargs={"name": "m", **log_model_kwargs},
     )
-
-
-def test_a_raw_file_error_is_said_in_one_line_naming_the_file(caplog):
-    with caplog.at_level(logging.ERROR, logger="ecpa_pipeline"):
-        ClearErrorHooks().on_node_error(
-            RawFileError("registry/registry_2019.csv", "no data rows below the header"), node=None
-        )
-    (record,) = caplog.records
-    assert record.getMessage() == (
-        "Cannot use raw file registry/registry_2019.csv: no data rows below the header. "
-        "Fix or replace it in the raw folder and run again."
-    )
-
-
-def test_other_errors_are_left_to_kedro(caplog):
-    with caplog.at_level(logging.ERROR, logger="ecpa_pipeline"):
-        ClearErrorHooks().on_node_error(ValueError("anything"), node=None)
-    assert not caplog.records
 
 
 def test_the_logged_model_gets_five_rows_of_its_input_as_example():
@@ -63,3 +51,53 @@ def test_an_input_example_set_by_configuration_is_kept_and_plain_pipelines_are_i
     assert pipeline.log_model_kwargs["input_example"] is own
     plain = Pipeline([Node(_identity, "features", "out", name="n")])
     ModelLoggingHooks().after_pipeline_run(run_params={}, pipeline=plain, catalog=catalog)
+
+
+def test_an_unreachable_tracking_server_stops_with_one_line_at_once():
+    with pytest.raises(
+        ProjectError, match=r"^MLflow tracking server http://127\.0\.0\.1:9 is unreachable"
+    ):
+        check_tracking_server("http://127.0.0.1:9", timeout=2)
+    check_tracking_server("sqlite:////tmp/mlflow.db")  # a local store: nothing to reach
+
+
+def test_a_server_that_is_not_mlflow_is_named(tmp_path):
+    # any web server without MLflow's /health answers 404
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    with socketserver.TCPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        uri = f"http://127.0.0.1:{server.server_address[1]}"
+        try:
+            with pytest.raises(ProjectError, match=r"HTTP 404 at /health"):
+                check_tracking_server(uri)
+        finally:
+            server.shutdown()
+
+
+def test_a_node_reads_what_its_own_run_wrote_even_if_another_run_overwrites_the_file(
+    tmp_path,
+):
+    path = tmp_path / "readiness.csv"
+    ours = pd.DataFrame({"county_code": ["520122"], "readiness": [0.8]})
+
+    def summarise() -> pd.DataFrame:
+        return ours
+
+    def other_run_writes_the_same_file(frame: pd.DataFrame) -> bool:
+        frame.assign(readiness=0.1).to_csv(path, index=False)  # a concurrent run
+        return True
+
+    def metrics(frame: pd.DataFrame, _: bool) -> pd.DataFrame:
+        return frame
+
+    pipeline = Pipeline(
+        [
+            Node(summarise, None, "county_readiness", name="summarise"),
+            Node(other_run_writes_the_same_file, "county_readiness", "meddled", name="other"),
+            Node(metrics, ["county_readiness", "meddled"], "list_metrics", name="metrics"),
+        ]
+    )
+    catalog = DataCatalog({"county_readiness": CSVDataset(filepath=str(path))})
+    OwnRunDataHooks().before_pipeline_run(run_params={}, pipeline=pipeline, catalog=catalog)
+    SequentialRunner().run(pipeline, catalog)
+    pd.testing.assert_frame_equal(catalog.load("list_metrics"), ours)

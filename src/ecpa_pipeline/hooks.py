@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import logging
+import os
+import urllib.error
+import urllib.request
+from urllib.parse import urlparse
 
+from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
+from kedro.io import CachedDataset, MemoryDataset
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 
-from ecpa_pipeline.datasets import RawFileError
+from ecpa_pipeline.datasets import OptionalDataset
+from ecpa_pipeline.errors import NodeFailureInOneLine, ProjectError
 
-logger = logging.getLogger("ecpa_pipeline")
+#: Seconds for a tracking server to answer before the run stops (MLflow retries for minutes).
+CONNECT_TIMEOUT = 5
 
 
 class ClearErrorHooks:
-    """Say in one line what is wrong with the data team's files, before Kedro's traceback."""
+    """A node failing with a project error (a bad raw file, a missing key …) is logged as
+    that error's one line, not as Kedro's "Node … failed" record; the project's ``kedro run``
+    (``cli.py``) ends with the same line."""
 
     @hook_impl
-    def on_node_error(self, error: Exception, node) -> None:
-        if isinstance(error, RawFileError):
-            logger.error(
-                "Cannot use raw file %s: %s. Fix or replace it in the raw folder and run again.",
-                error.file,
-                error.problem,
-            )
+    def after_context_created(self, context) -> None:
+        node_logger = logging.getLogger("kedro.pipeline.node")
+        if not any(isinstance(f, NodeFailureInOneLine) for f in node_logger.filters):
+            node_logger.addFilter(NodeFailureInOneLine())
 
 
 class ModelLoggingHooks:
@@ -33,3 +40,87 @@ class ModelLoggingHooks:
     def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
         if isinstance(pipeline, PipelineML) and "input_example" not in pipeline.log_model_kwargs:
             pipeline.log_model_kwargs["input_example"] = catalog.load(pipeline.input_name).head(5)
+
+
+def check_tracking_server(uri: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Stop with one line when an http(s) tracking server does not answer its health check
+    (``GET /health``, as ``mlflow server`` serves it) within ``timeout`` seconds.
+
+    Raises:
+        ProjectError: naming the server, the reason and where the URI is set.
+    """
+    if urlparse(uri).scheme not in ("http", "https"):
+        return  # a local store (sqlite, file): nothing to reach
+    health = uri.rstrip("/") + "/health"
+    try:
+        with urllib.request.urlopen(health, timeout=timeout) as answer:  # noqa: S310 - http(s) only
+            status = answer.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise ProjectError(
+            f"MLflow tracking server {uri} is unreachable ({reason}): start it, or set "
+            "MLFLOW_TRACKING_URI / server.mlflow_tracking_uri in conf/local/mlflow.yml"
+        ) from None
+    if status != 200:
+        raise ProjectError(
+            f"{uri} does not answer as an MLflow tracking server (HTTP {status} at /health): "
+            "check MLFLOW_TRACKING_URI / server.mlflow_tracking_uri in conf/local/mlflow.yml"
+        )
+
+
+class TrackingServerHooks:
+    """Before kedro-mlflow contacts the tracking store: a server that cannot be reached stops
+    the run within seconds, and MLflow's own retries are kept short once it runs."""
+
+    @hook_impl(tryfirst=True)
+    def after_context_created(self, context) -> None:
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "3")
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+        loader = context.config_loader
+        # As kedro-mlflow reads it (its hook may run after this one).
+        loader.config_patterns.setdefault("mlflow", ["mlflow*", "mlflow*/**", "**/mlflow*"])
+        try:
+            uri = (loader["mlflow"].get("server") or {}).get("mlflow_tracking_uri")
+        except MissingConfigException:
+            return
+        if uri:
+            check_tracking_server(str(uri))
+
+
+class OwnRunDataHooks:
+    """Every node uses the data of its own run: a dataset a node of this run wrote, or that
+    several nodes read, is read from disk at most once and then served from memory
+    (``CachedDataset``), so that another run writing the same data folder meanwhile (two
+    lists with other parameters, a product run) cannot slip its tables into this one.
+
+    The inference inputs of a model pipeline stay as they are (kedro-mlflow logs them by
+    their files), and so do MLflow model datasets (a node saves a Python model, the next
+    loads the logged model)."""
+
+    @hook_impl
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        keep = set()
+        if isinstance(pipeline, PipelineML):
+            keep = set(pipeline.inference.inputs()) | {pipeline.input_name}
+        names = {d for node in pipeline.nodes for d in node.inputs} - keep
+        catalog_logger = logging.getLogger("kedro.io.data_catalog")
+        level = catalog_logger.level
+        catalog_logger.setLevel(logging.ERROR)  # replacing is the point: no warning per dataset
+        try:
+            for name in sorted(names):
+                if name.startswith("params:") or name == "parameters":
+                    continue
+                dataset = catalog.get(name)
+                if dataset is None or isinstance(dataset, MemoryDataset | CachedDataset):
+                    continue
+                if type(dataset).__name__.startswith("MlflowModel"):
+                    continue  # saves a Python model, loads the logged MLflow model
+                if isinstance(dataset, OptionalDataset):  # None is no cacheable value
+                    if not isinstance(dataset._dataset, CachedDataset):
+                        dataset._dataset = CachedDataset(dataset._dataset, copy_mode="assign")
+                    continue
+                catalog[name] = CachedDataset(dataset, copy_mode="assign")
+        finally:
+            catalog_logger.setLevel(level)

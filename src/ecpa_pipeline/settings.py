@@ -3,7 +3,13 @@
 import os
 from pathlib import Path
 
-from ecpa_pipeline.hooks import ClearErrorHooks, ModelLoggingHooks
+from ecpa_pipeline.hooks import (
+    ClearErrorHooks,
+    ModelLoggingHooks,
+    OwnRunDataHooks,
+    TrackingServerHooks,
+)
+from ecpa_pipeline.manifest import RunManifestHooks
 
 # The repository root, used by the ``project_root`` resolver so that paths in configuration
 # (e.g. the sqlite MLflow store) are absolute whatever the current directory is.
@@ -20,7 +26,13 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name, default)
 
 
-HOOKS = (ClearErrorHooks(), ModelLoggingHooks())
+HOOKS = (
+    TrackingServerHooks(),
+    ClearErrorHooks(),
+    RunManifestHooks(),
+    OwnRunDataHooks(),
+    ModelLoggingHooks(),
+)
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

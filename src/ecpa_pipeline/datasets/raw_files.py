@@ -22,6 +22,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from kedro.io import AbstractDataset, DatasetError
 
+from ecpa_pipeline.errors import ProjectError
+
 logger = logging.getLogger(__name__)
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -40,7 +42,7 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 
 
-class RawFileError(ValueError):
+class RawFileError(ProjectError):
     """A file-level defect: the run stops, naming the file and the problem."""
 
     def __init__(self, file: str, problem: str):

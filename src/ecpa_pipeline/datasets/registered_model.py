@@ -21,6 +21,7 @@ class RegisteredModel:
     version: str
     run_id: str
     model: Any  # mlflow.pyfunc.PyFuncModel
+    tags: dict  # the training run's tags (code version, input digests, key fingerprint)
 
     def part(self, dataset: str) -> Any:
         """A dataset the logged Kedro inference pipeline carries (e.g. ``exit_booster`` or
@@ -66,15 +67,17 @@ class RegisteredModelDataset(AbstractDataset[None, RegisteredModel]):
             ) from None
 
     def load(self) -> RegisteredModel:
-        version = self._resolve_version(mlflow.MlflowClient())
+        client = mlflow.MlflowClient()
+        version = self._resolve_version(client)
         model = mlflow.pyfunc.load_model(f"models:/{self._name}/{version.version}")
+        tags = client.get_run(version.run_id).data.tags if version.run_id else {}
         logger.info(
             "Using model %s version %s (training run %s)",
             self._name,
             version.version,
             version.run_id,
         )
-        return RegisteredModel(self._name, str(version.version), version.run_id, model)
+        return RegisteredModel(self._name, str(version.version), version.run_id, model, tags)
 
     def save(self, data: Any) -> None:
         raise DatasetError("RegisteredModelDataset is read-only: models are registered by training")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -30,7 +31,10 @@ class WorkbookDataset(AbstractDataset[Workbook, Workbook]):
     def save(self, data: Workbook) -> None:
         path = Path(self._filepath)
         path.parent.mkdir(parents=True, exist_ok=True)
-        cells_as_text(data).save(path)
+        # Written beside and renamed into place: a reader never sees half a workbook.
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        cells_as_text(data).save(partial)
+        os.replace(partial, path)
 
     def _exists(self) -> bool:
         return Path(self._filepath).is_file()

@@ -16,6 +16,35 @@ from .normalise import by_unique
 
 PREFIX = "h_"
 LENGTH = 20
+#: A key must hold at least this many random bytes, written as hex (64 characters).
+MIN_KEY_BYTES = 32
+_FINGERPRINT_TEXT = b"ecpa-pipeline pseudonym key fingerprint v1"
+
+
+def key_problem(secret: str | None) -> str | None:
+    """Why ``secret`` cannot key pseudonyms (None when it can): it must be at least
+    ``MIN_KEY_BYTES`` random bytes written as hex, as ``secrets.token_hex(32)`` gives."""
+    text = (secret or "").strip()
+    if not text:
+        return "no pseudonym key"
+    try:
+        size = len(bytes.fromhex(text))
+    except ValueError:
+        return "the pseudonym key is not hexadecimal"
+    if size < MIN_KEY_BYTES:
+        return f"the pseudonym key has {size} bytes, at least {MIN_KEY_BYTES} are needed"
+    return None
+
+
+def fingerprint(secret: str) -> str:
+    """A short, public name of the key (an HMAC of a fixed text, never the key): equal
+    fingerprints mean equal pseudonyms; it reveals nothing of the key.
+
+    >>> fingerprint("00" * 32)
+    'fp_810743031bae5cfb'
+    """
+    digest = hmac.new(secret.strip().encode("utf-8"), _FINGERPRINT_TEXT, hashlib.sha256)
+    return "fp_" + digest.hexdigest()[:16]
 
 
 @by_unique

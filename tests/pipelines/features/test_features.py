@@ -42,7 +42,7 @@ def _build(primary: dict, until: int | None = None) -> pd.DataFrame:
     parameters = load_config()["parameters"]
     members = nodes.member_features(tables["persons"])
     context = nodes.village_context(tables["villages"], tables["households"], tables["order_lines"])
-    keys = nodes.household_keys(tables["households"], TEST_SECRET)
+    keys, _, _ = nodes.household_keys(tables["households"], TEST_SECRET)
     return nodes.exit_model_input(
         tables["households"],
         members,

@@ -14,9 +14,13 @@ import pandas as pd
 import pytest
 from playwright.sync_api import sync_playwright
 
+from ecpa_pipeline.datasets import RegisteredModelDataset
+from ecpa_pipeline.domain.pseudonym import fingerprint
+from ecpa_pipeline.errors import ProjectError
 from ecpa_pipeline.pipelines.household_ranking.pipeline import create_pipeline
 from ecpa_pipeline.pipelines.household_ranking.report.labels import HOUSEHOLD_COLUMNS, word
-from tests.conftest import kedro_run, run_pipeline
+from ecpa_pipeline.pipelines.household_ranking.scoring import score_households
+from tests.conftest import TEST_SECRET, kedro_run, run_pipeline
 
 pytestmark = pytest.mark.slow
 
@@ -122,6 +126,18 @@ def _text_of(path: Path) -> str:
     return path.read_bytes().decode("utf-8", errors="ignore")
 
 
+def test_the_key_fingerprint_is_tagged_and_another_key_is_refused(ranked, client):
+    expected = fingerprint(TEST_SECRET)
+    model = RegisteredModelDataset("poverty_exit", 2).load()
+    assert model.tags["pseudonym_key_fingerprint"] == expected  # the training run's tag
+    assert _ranking_runs(client)[0].data.tags["pseudonym_key_fingerprint"] == expected
+    rows = pd.read_parquet(ranked["data"] / "05_model_input" / "exit_model_input.parquet")
+    scoring = {"year": 2019, "exit_plan_share": 0.67, "basis": {}}
+    other = {"pseudonym_key_fingerprint": fingerprint("0f" * 32)}
+    with pytest.raises(ProjectError, match=rf"trained on pseudonyms of the key {expected}"):
+        score_households(model, rows.head(5), scoring, other)
+
+
 def test_no_full_id_number_phone_or_name_in_any_export_nor_in_mlflow(ranked):
     persons = pd.read_parquet(ranked["data"] / "03_primary" / "persons.parquet")
     households = pd.read_parquet(ranked["data"] / "03_primary" / "households.parquet")
@@ -216,7 +232,12 @@ def test_the_html_report_renders_sorts_and_filters_in_headless_chromium(ranked, 
 
     band = csv["risk_band"].iloc[0]
     page.select_option("#band-filter", band)
-    assert rows.count() == int((csv["risk_band"] == band).sum()) < len(csv)
+    assert rows.count() == int((csv["risk_band"] == band).sum())
+    page.select_option("#band-filter", "")
+    village = csv["village"].iloc[0]
+    page.select_option("#village-filter", village)
+    assert rows.count() == int((csv["village"] == village).sum()) < len(csv)
+    page.select_option("#village-filter", "")
     page.select_option("#band-filter", "")
     page.fill("#search", csv["household_code"].iloc[3])
     assert rows.count() == 1

@@ -11,6 +11,8 @@ import pandas as pd
 import pandera.backends.pandas.builtin_checks  # noqa: F401 - see below
 import pandera.pandas as pa
 
+from ecpa_pipeline.errors import ProjectError
+
 from .ledger import FILE, ROW
 
 # pandera imports its check backends (and with them hypothesis, ~0.5 s) on the first
@@ -191,10 +193,25 @@ def _schemas_by_table(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
 
 
 def validate(name: str, frame: pd.DataFrame, code_lists: dict, cleaning: dict) -> pd.DataFrame:
-    """Validate a primary table (all errors at once) and return it."""
+    """Validate a primary table (all errors at once) and return it.
+
+    Raises:
+        ProjectError: naming the table, and each failed check with its column and number of
+            rows, never the values (they may be ID numbers or person codes). The cleaning
+            quarantines every row a check could fail on, so this is the guard behind it.
+    """
     config = {"code_lists": code_lists, "ranges": cleaning["value_ranges"]}
     schemas = _schemas(json.dumps(config, sort_keys=True, ensure_ascii=False))
-    return schemas[name].validate(frame, lazy=True)
+    try:
+        return schemas[name].validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        counts = cases.groupby(["column", "check"], dropna=False).size()
+        found = "; ".join(f"{column}: {check} ({n} rows)" for (column, check), n in counts.items())
+        raise ProjectError(
+            f"the cleaned {name} table breaks its schema — {found}: a row the cleaning should "
+            "have quarantined got through; please report it with the quality report"
+        ) from None
 
 
 @functools.cache  # the schemas are built once for all primary tables, not once per table

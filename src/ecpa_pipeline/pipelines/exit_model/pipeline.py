@@ -109,7 +109,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 report.audit_tags,
-                ["exit_model_input", _P],
+                ["exit_model_input", "pseudonym_key_if_keyed", _P],
                 "exit_audit_tags",
                 name="audit_tags_node",
             ),

@@ -57,9 +57,11 @@ def importance_plot(importance: pd.DataFrame, top: int = 20):
     return fig
 
 
-def audit_tags(model_input: pd.DataFrame, params: dict) -> dict[str, str]:
-    """Tags that let an auditor reproduce the run: code version, seed, input digest."""
-    return code_tags() | {"seed": str(params["seed"])} | input_tags(exit_model_input=model_input)
+def audit_tags(model_input: pd.DataFrame, key: dict | None, params: dict) -> dict[str, str]:
+    """Tags that let an auditor reproduce the run: code version, seed, input digest, and the
+    fingerprint of the key that made the pseudonyms (None: a survey without pseudonyms)."""
+    tags = code_tags() | {"seed": str(params["seed"])} | input_tags(exit_model_input=model_input)
+    return tags | (key or {})
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:

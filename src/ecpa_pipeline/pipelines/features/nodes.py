@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ecpa_pipeline.domain.pseudonym import pseudonymise
+from ecpa_pipeline.domain.pseudonym import MIN_KEY_BYTES, fingerprint, key_problem, pseudonymise
 from ecpa_pipeline.domain.registry import VILLAGE_CONDITIONS
+from ecpa_pipeline.errors import ProjectError
 
 KEY = ["year", "household_code"]
 
@@ -107,12 +108,29 @@ def village_context(
     return grid.drop(columns=["households", "registered_poor_households"])
 
 
-def household_keys(households: pd.DataFrame, secret: str) -> pd.DataFrame:
-    """Each household code's pseudonym (HMAC with the local key). The only node that holds
-    the key: every other step joins on this table (kept in the local data folder)."""
+def household_keys(households: pd.DataFrame, secret: str) -> tuple[pd.DataFrame, dict, dict]:
+    """Each household code's pseudonym (HMAC with the local key), and the key's fingerprint
+    ``{"pseudonym_key_fingerprint": …}`` twice: for the data folder (the runs that use these
+    pseudonyms tag it and compare it) and as this run's MLflow tag. The only
+    node that holds the key: every other step joins on this table (kept in the local data
+    folder).
+
+    Raises:
+        ProjectError: the key is missing, not hex, or shorter than 32 bytes.
+    """
+    problem = key_problem(secret)
+    if problem:
+        raise ProjectError(
+            f"{problem} (pseudonym_secret.key in conf/<env>/credentials.yml): set it to "
+            f"{MIN_KEY_BYTES} random bytes as hex, e.g. python -c "
+            "'import secrets; print(secrets.token_hex(32))' — and keep it: another key gives "
+            "every household another pseudonym"
+        )
     codes = pd.Series(households["household_code"].dropna().unique(), name="household_code")
     codes = codes.sort_values(ignore_index=True)
-    return pd.DataFrame({"household_code": codes, "household_key": pseudonymise(codes, secret)})
+    keys = pd.DataFrame({"household_code": codes, "household_key": pseudonymise(codes, secret)})
+    key = {"pseudonym_key_fingerprint": fingerprint(secret)}
+    return keys, key, key
 
 
 def exit_truth_by_key(truth: pd.DataFrame | None, keys: pd.DataFrame) -> pd.DataFrame:

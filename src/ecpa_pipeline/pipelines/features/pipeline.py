@@ -19,7 +19,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 nodes.household_keys,
                 ["households", "pseudonym_secret"],
-                "household_keys",
+                ["household_keys", "pseudonym_key", "features_key_tags"],
                 name="household_keys_node",
             ),
             Node(

@@ -100,6 +100,7 @@ def provenance_tags(
         "scored_year": str(provenance["year"]),
         "exit_plan_share": str(provenance["exit_plan_share"]),
         "scoring_basis": provenance["basis"]["en"],
+        "pseudonym_key_fingerprint": provenance["pseudonym_key_fingerprint"],
     }
     return (
         tags

@@ -21,7 +21,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.score_households,
-                ["poverty_exit_model", "households_to_score", "scoring_basis"],
+                ["poverty_exit_model", "households_to_score", "scoring_basis", "pseudonym_key"],
                 ["household_scores", "ranking_provenance"],
                 name="score_households_node",
             ),

@@ -11,6 +11,7 @@ import pandas as pd
 from mlflow.types import DataType
 
 from ecpa_pipeline.datasets import RegisteredModel
+from ecpa_pipeline.errors import ProjectError
 
 logger = logging.getLogger(__name__)
 
@@ -129,16 +130,34 @@ def _model_input(exit_model: RegisteredModel, rows: pd.DataFrame, scoring: dict)
     return frame.astype(dict.fromkeys(doubles, float))
 
 
+def _same_key(exit_model: RegisteredModel, key: dict) -> None:
+    """Stop when the model was trained on pseudonyms made with another key than this data
+    folder's: its households would be other households."""
+    name = "pseudonym_key_fingerprint"
+    trained, here = exit_model.tags.get(name), key.get(name)
+    if trained and trained != here:
+        raise ProjectError(
+            f"model {exit_model.name} version {exit_model.version} was trained on pseudonyms "
+            f"of the key {trained}, this data folder's households are keyed with {here}: use "
+            "the key the model was trained with (conf/<env>/credentials.yml) and re-run "
+            "features, or retrain the model (kedro run --pipelines=exit_model)"
+        )
+
+
 def score_households(
-    exit_model: RegisteredModel, rows: pd.DataFrame, scoring: dict
+    exit_model: RegisteredModel, rows: pd.DataFrame, scoring: dict, key: dict
 ) -> tuple[pd.DataFrame, dict]:
     """Exit likelihood and the three strongest reasons of each household, as the registered
     model version returns them (its own features, encoder, booster, calibrator and factor
     names): nothing of a row comes from the checkout's training code.
 
+    Raises:
+        ProjectError: the model's pseudonyms were made with another key (fingerprints).
+
     Returns:
         one row per household (pseudonymous key), and the provenance of the scores.
     """
+    _same_key(exit_model, key)
     id_column = exit_model.part("params:exit_model")["id_column"]
     out = exit_model.model.predict(_model_input(exit_model, rows, scoring))
     if "factor_1" not in out:
@@ -151,6 +170,7 @@ def score_households(
         "model_name": exit_model.name,
         "model_version": exit_model.version,
         "model_run_id": exit_model.run_id,
+        **key,
         **scoring,
     }
     return out, provenance
