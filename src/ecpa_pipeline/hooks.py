@@ -14,6 +14,7 @@ from kedro.io import CachedDataset, MemoryDataset
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 
 from ecpa_pipeline.datasets import OptionalDataset
+from ecpa_pipeline.datasets.atomic import WrittenInPlace
 from ecpa_pipeline.errors import NodeFailureInOneLine, ProjectError
 
 #: Seconds for a tracking server to answer before the run stops (MLflow retries for minutes).
@@ -89,11 +90,22 @@ class TrackingServerHooks:
             check_tracking_server(str(uri))
 
 
+def _local_file(dataset) -> bool:
+    """A kedro-datasets dataset of one local file (MLflow datasets log their file by name)."""
+    return (
+        getattr(dataset, "_filepath", None) is not None
+        and getattr(dataset, "_protocol", None) == "file"
+        and not getattr(dataset, "_version", None)
+        and not type(dataset).__name__.startswith("Mlflow")
+    )
+
+
 class OwnRunDataHooks:
     """Every node uses the data of its own run: a dataset a node of this run wrote, or that
     several nodes read, is read from disk at most once and then served from memory
     (``CachedDataset``), so that another run writing the same data folder meanwhile (two
-    lists with other parameters, a product run) cannot slip its tables into this one.
+    lists with other parameters, a product run) cannot slip its tables into this one. Files
+    are written to a temporary name and renamed into place (``WrittenInPlace``).
 
     The inference inputs of a model pipeline stay as they are (kedro-mlflow logs them by
     their files), and so do MLflow model datasets (a node saves a Python model, the next
@@ -105,10 +117,15 @@ class OwnRunDataHooks:
         if isinstance(pipeline, PipelineML):
             keep = set(pipeline.inference.inputs()) | {pipeline.input_name}
         names = {d for node in pipeline.nodes for d in node.inputs} - keep
+        outputs = {d for node in pipeline.nodes for d in node.outputs} - keep
         catalog_logger = logging.getLogger("kedro.io.data_catalog")
         level = catalog_logger.level
         catalog_logger.setLevel(logging.ERROR)  # replacing is the point: no warning per dataset
         try:
+            for name in sorted(outputs):
+                dataset = catalog.get(name)
+                if _local_file(dataset):
+                    catalog[name] = WrittenInPlace(dataset)
             for name in sorted(names):
                 if name.startswith("params:") or name == "parameters":
                     continue

@@ -11,6 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from kedro.io import DatasetError
+from kedro_datasets.pandas import ParquetDataset
 
 from ecpa_pipeline.datasets import (
     MlflowTagsDataset,
@@ -19,6 +20,7 @@ from ecpa_pipeline.datasets import (
     SpreadsheetSafeCSVDataset,
     WorkbookDataset,
 )
+from ecpa_pipeline.datasets.atomic import WrittenInPlace
 
 #: Texts a spreadsheet would run: formulas, DDE, and an already quoted formula.
 FORMULAS = ['=HYPERLINK("http://x","y")', "+2*3", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "'=1"]
@@ -99,3 +101,20 @@ def test_tags_dataset_sets_tags_or_params_on_the_active_run_only(mlflow_store):
     assert "outside" not in data.tags
     with pytest.raises(DatasetError, match="write-only"):
         MlflowTagsDataset().load()
+
+
+def test_a_file_is_written_beside_and_renamed_into_place(tmp_path):
+    path = tmp_path / "03_primary" / "villages.parquet"
+    dataset = WrittenInPlace(ParquetDataset(filepath=str(path)))
+    old = pd.DataFrame({"village_code": ["520122101201"]})
+    dataset.save(old)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["villages.parquet"]
+    pd.testing.assert_frame_equal(dataset.load(), old)
+
+    class Broken(dict):  # a run killed while writing: the writer fails halfway
+        pass
+
+    with pytest.raises(DatasetError):
+        dataset.save(Broken())
+    pd.testing.assert_frame_equal(pd.read_parquet(path), old)  # the old file is intact
+    assert sorted(p.name for p in path.parent.iterdir()) == ["villages.parquet"]
