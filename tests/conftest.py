@@ -139,17 +139,17 @@ def mlflow_env(store: Path) -> dict:
     }
 
 
-def kedro_run(pipeline: str, data: Path, store: Path, *params: str) -> str:
-    """``kedro run --pipelines=<pipeline>`` on ``data`` into ``store``; returns its output.
-
-    Each of ``params`` is one more ``key=value`` of ``--params``.
-    """
-    result = subprocess.run(
+def kedro_cli(
+    data: Path, store: Path, *options: str, params: tuple[str, ...] = (), env: str = TEST_ENV
+) -> subprocess.CompletedProcess:
+    """``kedro run <options> --env=<env> --params data_dir=<data>,<params>`` into the MLflow
+    store ``store``, as a data team types it; the finished process (not checked)."""
+    return subprocess.run(
         [
             str(Path(sys.executable).parent / "kedro"),
             "run",
-            f"--pipelines={pipeline}",
-            f"--env={TEST_ENV}",
+            *options,
+            f"--env={env}",
             "--params",
             ",".join([f"data_dir={data}", *params]),
         ],
@@ -160,6 +160,14 @@ def kedro_run(pipeline: str, data: Path, store: Path, *params: str) -> str:
         timeout=600,
         check=False,
     )
+
+
+def kedro_run(pipeline: str, data: Path, store: Path, *params: str) -> str:
+    """``kedro run --pipelines=<pipeline>`` on ``data`` into ``store``; returns its output.
+
+    Each of ``params`` is one more ``key=value`` of ``--params``.
+    """
+    result = kedro_cli(data, store, f"--pipelines={pipeline}", params=params)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     return output

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import logging
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from kedro.io import DatasetError
 
 from ecpa_pipeline.errors import NodeFailureInOneLine, ProjectError, project_error
-from tests.conftest import PROJECT_ROOT, mlflow_env
+from tests.conftest import PROJECT_ROOT, kedro_cli
 
 
 def _log_failure(logger: logging.Logger, error: Exception) -> None:
@@ -52,22 +49,7 @@ def test_a_run_without_a_pseudonym_key_says_how_to_make_one(tiny_modelled, tmp_p
     env = PROJECT_ROOT / "conf" / "pytest_nokey"  # an environment without credentials.yml
     env.mkdir(exist_ok=True)
     try:
-        result = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "kedro"),
-                "run",
-                "--pipelines=features",
-                "--env=pytest_nokey",
-                "--params",
-                f"data_dir={data}",
-            ],
-            cwd=PROJECT_ROOT,
-            env=mlflow_env(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        result = kedro_cli(data, tmp_path, "--pipelines=features", env="pytest_nokey")
     finally:
         env.rmdir()
     output = (result.stdout + result.stderr).strip()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from ecpa_pipeline.manifest import file_digest, input_problems, read_manifest, write_manifest
-from tests.conftest import PROJECT_ROOT, TEST_ENV, mlflow_env
+from tests.conftest import kedro_cli
 
 
 def _stamp(folder: Path, file: str, run: str, step: str, inputs: dict | None = None) -> Path:
@@ -71,23 +70,8 @@ def test_an_input_made_from_an_older_source_is_refused(tmp_path):
     )
 
 
-def _kedro(data: Path, store: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            str(Path(sys.executable).parent / "kedro"),
-            "run",
-            f"--env={TEST_ENV}",
-            *args,
-            "--params",
-            f"data_dir={data}",
-        ],
-        cwd=PROJECT_ROOT,
-        env=mlflow_env(store),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+def _kedro(data: Path, store: Path, *options: str) -> subprocess.CompletedProcess:
+    return kedro_cli(data, store, *options)
 
 
 @pytest.mark.slow
