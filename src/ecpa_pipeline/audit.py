@@ -14,7 +14,8 @@ import ecpa_pipeline
 
 
 def git_commit() -> str:
-    """The checkout's commit, ``-dirty`` when tracked files differ from it."""
+    """The checkout's commit, ``-dirty`` when tracked files differ from it or the code or
+    configuration holds files git does not track (git-ignored ones, like conf/local, aside)."""
     root = Path(ecpa_pipeline.__file__).resolve().parents[2]
     git = shutil.which("git")
     if git is None:
@@ -23,6 +24,8 @@ def git_commit() -> str:
         done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
             [git, "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         )
+        # Tracked changes anywhere, and files git does not know yet in the code and the
+        # configuration (a new conf/<env>/ folder changes what a run does).
         dirty = subprocess.run(  # noqa: S603 - fixed arguments, no shell
             [git, "status", "--porcelain", "--untracked-files=no"],
             cwd=root,
@@ -30,7 +33,15 @@ def git_commit() -> str:
             text=True,
             check=True,
         )
-        return done.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+        untracked = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            [git, "status", "--porcelain", "--untracked-files=all", "--", "src", "conf"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        changed = dirty.stdout.strip() or untracked.stdout.strip()
+        return done.stdout.strip() + ("-dirty" if changed else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
 

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlparse
 
+import mlflow
 from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 from kedro.io import CachedDataset, MemoryDataset
@@ -141,3 +142,17 @@ class OwnRunDataHooks:
                 catalog[name] = CachedDataset(dataset, copy_mode="assign")
         finally:
             catalog_logger.setLevel(level)
+
+
+class EnvironmentTagHooks:
+    """Tag each MLflow run with the Kedro environment it ran in (``--env``): the same
+    command reads another configuration in another environment."""
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        self._env = context.env
+
+    @hook_impl(trylast=True)  # after kedro-mlflow has started the run
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        if mlflow.active_run() is not None:
+            mlflow.set_tag("kedro_env", str(run_params.get("env") or self._env))

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from ecpa_pipeline.hooks import (
     ClearErrorHooks,
+    EnvironmentTagHooks,
     ModelLoggingHooks,
     OwnRunDataHooks,
     TrackingServerHooks,
@@ -32,6 +33,7 @@ HOOKS = (
     RunManifestHooks(),
     OwnRunDataHooks(),
     ModelLoggingHooks(),
+    EnvironmentTagHooks(),
 )
 
 CONFIG_LOADER_ARGS = {

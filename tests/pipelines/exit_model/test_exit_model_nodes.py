@@ -127,6 +127,9 @@ def test_explanations_name_the_factors(trained):
     assert set(explained["factor_1"]) <= set(PARAMS["features"])
     wage_rows = explained["factor_1"] == "wage"
     assert (explained.loc[wage_rows, "factor_1_en"] == "wages").all()
+    # the household's own value of the factor, as text
+    wages = trained["features"].loc[wage_rows, "wage"].round(3).astype(str).str.removesuffix(".0")
+    assert explained.loc[wage_rows, "factor_1_value"].tolist() == wages.tolist()
     other = explained["factor_1"] != "wage"
     assert (
         explained.loc[other, "factor_1_en"] == explained.loc[other, "factor_1"]

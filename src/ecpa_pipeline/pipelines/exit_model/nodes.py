@@ -26,15 +26,15 @@ logger = logging.getLogger(__name__)
 
 
 def split_transitions(model_input: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, ...]:
-    """Temporal split of the labelled rows: train on earlier transitions, validate on the
-    next, test on the last. ``split.validation``/``split.test`` name the periods, or ``auto``
-    takes the last two labelled periods.
+    """Temporal split of the labelled rows (in ``canonical_order``): train on earlier
+    transitions, validate on the next, test on the last. ``split.validation``/``split.test``
+    name the periods, or ``auto`` takes the last two labelled periods.
 
     Returns:
         train, validation, test, and the test rows' id + features (the model's input).
     """
     time, label = params["time_column"], params["label"]
-    labelled = model_input[model_input[label].notna()]
+    labelled = canonical_order(model_input[model_input[label].notna()], params)
     periods = sorted(labelled[time].unique())
     split = params["split"]
     if split.get("test", "auto") == "auto":
@@ -63,6 +63,14 @@ def split_transitions(model_input: pd.DataFrame, params: dict) -> tuple[pd.DataF
         test_rows.reset_index(drop=True),
         model_features(test_rows, params),
     )
+
+
+def canonical_order(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """The rows in an order their contents alone fix, not their ids: with pseudonyms made
+    with another key (another installation), training sees the rows in the same order and
+    bags the same ones, so the same exports give the same model and scores."""
+    contents = [c for c in rows.columns if c != params["id_column"]]
+    return rows.sort_values(contents, kind="stable", na_position="last").reset_index(drop=True)
 
 
 def model_features(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
@@ -262,23 +270,41 @@ def fairness_table(scores: pd.DataFrame, test: pd.DataFrame, params: dict) -> pd
 def explain_exit(
     encoder: FeatureEncoder, booster, features: pd.DataFrame, params: dict
 ) -> pd.DataFrame:
-    """Each household's three strongest reasons, in readable words, with their signed
-    contribution to the log-odds of exit (positive: towards exit)."""
+    """Each household's three strongest reasons: the factor (column and readable words), the
+    household's value of it (as text) and its signed contribution to the log-odds of exit
+    (positive: towards exit)."""
     contrib = contributions(encoder, booster, features)
     # ``features`` is a list of columns, or a mapping of each column to its {zh, en} names.
     names = params["features"] if isinstance(params["features"], dict) else {}
     order = np.argsort(-np.abs(contrib.to_numpy()), axis=1)[:, :3]
     columns = np.array(contrib.columns)
+    values = features[encoder.features]
+    rows = np.arange(len(contrib))
     out = pd.DataFrame({params["id_column"]: features[params["id_column"]].to_numpy()})
     for i in range(3):
         factor = columns[order[:, i]]
-        value = contrib.to_numpy()[np.arange(len(contrib)), order[:, i]]
+        value = contrib.to_numpy()[rows, order[:, i]]
         out[f"factor_{i + 1}"] = factor
+        out[f"factor_{i + 1}_value"] = _values_as_text(values, order[:, i])
         for language in ("zh", "en"):
             readable = {f: (names.get(f) or {}).get(language, f) for f in encoder.features}
             out[f"factor_{i + 1}_{language}"] = pd.Series(factor).map(readable).to_numpy()
         out[f"factor_{i + 1}_contribution"] = value.round(4)
     return out
+
+
+def _values_as_text(frame: pd.DataFrame, chosen: np.ndarray) -> np.ndarray:
+    """The value of column ``chosen[r]`` in each row ``r``, as a short text (numbers to three
+    decimals, missing as ''); formatted per column, only where chosen."""
+    text = np.full(len(frame), "", dtype=object)
+    for position in np.unique(chosen):
+        at = chosen == position
+        cell = frame.iloc[at, position]
+        number = pd.to_numeric(cell, errors="coerce")
+        shown = number.round(3).astype("str").str.removesuffix(".0")
+        shown = shown.where(number.notna(), cell.astype("str")).where(cell.notna(), "")
+        text[at] = shown.to_numpy(dtype=object)
+    return text
 
 
 def feature_importance(encoder: FeatureEncoder, booster) -> pd.DataFrame:
