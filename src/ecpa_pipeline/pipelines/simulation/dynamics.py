@@ -15,8 +15,6 @@ A model that sees the registry of year t therefore cannot know the exit of t + 1
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 from scipy.special import expit
@@ -25,6 +23,7 @@ from ecpa_pipeline.domain.registry import ABLE_LABOUR
 
 from .households import person_year_state
 from .random import stream
+from .state import Carry, World
 
 STATUS_POOR, STATUS_NEW, STATUS_EXITED, STATUS_RETURNED, STATUS_REMOVED = (
     "贫困户",
@@ -36,63 +35,6 @@ STATUS_POOR, STATUS_NEW, STATUS_EXITED, STATUS_RETURNED, STATUS_REMOVED = (
 #: How much of a village's e-commerce income each way of taking part earns (relative shares).
 MODE_WEIGHT = {"自营网店": 3.0, "合作社或企业代销": 1.0, "电商就业": 1.5, "扶贫专店代销": 0.8}
 SAFETY_NET_TYPES = ["低保贫困户", "特困供养贫困户"]
-
-
-@dataclass
-class World:
-    """What stays fixed across the years: the households, their members and villages."""
-
-    households: pd.DataFrame
-    persons: pd.DataFrame
-    villages: pd.DataFrame
-    revenue: np.ndarray  # village × year online revenue
-    ready: np.ndarray  # the household's village e-commerce readiness (0–1)
-
-    @property
-    def n(self) -> int:
-        return len(self.households)
-
-    @property
-    def village(self) -> np.ndarray:
-        return self.households["village_idx"].to_numpy()
-
-    @property
-    def member_of(self) -> np.ndarray:
-        return self.persons["household_idx"].to_numpy()
-
-    def per_household(self, person_values) -> np.ndarray:
-        """Sum of a per-person value over each household's members."""
-        return np.bincount(self.member_of, weights=person_values, minlength=self.n)
-
-
-@dataclass
-class Carry:
-    """What one year hands to the next."""
-
-    exited: np.ndarray
-    returned: np.ndarray
-    removed: np.ndarray
-    exit_year: np.ndarray
-    unsafe_housing: np.ndarray
-    unsafe_water: np.ndarray
-    chronic_ill: np.ndarray
-    productivity: np.ndarray
-    prev_income_pc: np.ndarray
-
-    @classmethod
-    def start(cls, households: pd.DataFrame) -> Carry:
-        n = len(households)
-        return cls(
-            exited=np.zeros(n, dtype=bool),
-            returned=np.zeros(n, dtype=bool),
-            removed=np.zeros(n, dtype=bool),
-            exit_year=np.zeros(n, dtype=int),
-            unsafe_housing=households["unsafe_housing_2014"].to_numpy().copy(),
-            unsafe_water=households["unsafe_water_2014"].to_numpy().copy(),
-            chronic_ill=np.zeros(n, dtype=bool),
-            productivity=households["productivity"].to_numpy().copy(),
-            prev_income_pc=np.zeros(n),
-        )
 
 
 def _solve_intercept(base_logit: np.ndarray, target: float) -> float:
