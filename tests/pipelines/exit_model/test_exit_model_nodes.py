@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecpa_pipeline.pipelines.exit_model import nodes, report
+from ecpa_pipeline.pipelines.exit_model import model, nodes, report
 from ecpa_pipeline.pipelines.exit_model.model import FeatureEncoder
 
 PARAMS = {
@@ -69,8 +69,8 @@ def survey() -> pd.DataFrame:
 def trained(survey):
     train, valid, test, features = nodes.split_transitions(survey, PARAMS)
     encoder = nodes.fit_encoder(train, PARAMS)
-    booster, curve = nodes.fit_booster(encoder, train, valid, PARAMS)
-    calibrator = nodes.fit_exit_calibrator(encoder, booster, valid, PARAMS)
+    booster, curve, valid_scores = nodes.fit_booster(encoder, train, valid, PARAMS)
+    calibrator = nodes.fit_exit_calibrator(valid_scores, valid, PARAMS)
     scores = nodes.score_exit(encoder, booster, calibrator, features, PARAMS)
     return locals()
 
@@ -114,6 +114,7 @@ def test_another_survey_trains_and_evaluates(trained):
         trained["train"],
         trained["valid"],
         trained["test"],
+        trained["calibrator"],
         PARAMS,
     )
     assert f"{model['roc_auc']:.3f}" in card and "left_poverty" in card
@@ -149,8 +150,8 @@ def test_training_is_reproducible(survey, trained):
 def _train_once(survey):
     train, valid, _, _ = nodes.split_transitions(survey, PARAMS)
     encoder = nodes.fit_encoder(train, PARAMS)
-    booster, _ = nodes.fit_booster(encoder, train, valid, PARAMS)
-    return encoder, booster, nodes.fit_exit_calibrator(encoder, booster, valid, PARAMS)
+    booster, _, valid_scores = nodes.fit_booster(encoder, train, valid, PARAMS)
+    return encoder, booster, nodes.fit_exit_calibrator(valid_scores, valid, PARAMS)
 
 
 def test_unseen_categories_become_missing_not_new_codes():
@@ -164,3 +165,37 @@ def test_unseen_categories_become_missing_not_new_codes():
 def test_too_few_periods_is_a_clear_error(survey):
     with pytest.raises(ValueError, match="at least 3 labelled periods"):
         nodes.split_transitions(survey[survey["wave"] <= 2], PARAMS)
+
+
+def test_calibration_never_costs_ranking_and_is_chosen_on_held_out_halves():
+    rng = np.random.default_rng(7)
+    raw = rng.uniform(0.05, 0.95, 4000)
+    skewed = (rng.random(4000) < raw**3).astype(int)  # the booster overstates exits
+    for method in ("isotonic", "sigmoid", "none"):
+        calibrator = model.Calibrator.fit(method, raw, skewed)
+        calibrated = calibrator.predict(raw)
+        assert (np.diff(calibrated[np.argsort(raw)]) > 0).all(), method  # no ties, same order
+        assert calibrated.min() >= 0 and calibrated.max() <= 1
+    assert model.choose_calibration(raw, skewed, ["isotonic", "sigmoid", "none"]) != "none"
+    calibrated_already = (rng.random(4000) < raw).astype(int)
+    brier = {
+        m: ((model.Calibrator.fit(m, raw, calibrated_already).predict(raw) - raw) ** 2).mean()
+        for m in ("isotonic", "sigmoid")
+    }
+    assert min(brier.values()) < 0.01  # either map stays near the truth when no fix is needed
+
+
+def test_recent_years_weigh_more_and_the_refit_uses_train_and_validation(survey):
+    params = PARAMS | {"training": {"recent_year_weight": 2.0, "refit_on_validation": True}}
+    train, valid, _, _ = nodes.split_transitions(survey, params)
+    weights = nodes.recency_weights(train, params)
+    assert set(np.round(weights, 6)) == {0.5, 1.0}  # waves 1 and 2 of the training rows
+    assert nodes.recency_weights(train, PARAMS) is None
+    encoder = nodes.fit_encoder(train, params)
+    no_refit = params | {"training": {"recent_year_weight": 2.0, "refit_on_validation": False}}
+    early, _, early_scores = nodes.fit_booster(encoder, train, valid, no_refit)
+    refit, _, scores = nodes.fit_booster(encoder, train, valid, params)
+    assert refit.num_trees() == early.best_iteration  # the early-stopped size
+    np.testing.assert_array_equal(scores, early_scores)  # calibration sees held-out scores
+    on_valid = model.raw_probability(encoder, refit, valid)
+    assert not np.allclose(on_valid, early_scores)  # the refit has learnt from validation

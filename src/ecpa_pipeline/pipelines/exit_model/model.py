@@ -1,16 +1,18 @@
 """The exit model's parts: a feature encoder fixed on training data, a LightGBM booster and
-an isotonic calibrator. Each is a small picklable object so that the inference pipeline
+a calibrator. Each is a small picklable object so that the inference pipeline
 logged to MLflow carries exactly what training produced."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
 
 
 @dataclass
@@ -63,21 +65,11 @@ class FeatureEncoder:
         return pd.DataFrame(columns, index=frame.index)
 
 
-def train_booster(
-    encoder: FeatureEncoder,
-    train: pd.DataFrame,
-    y_train: np.ndarray,
-    valid: pd.DataFrame,
-    y_valid: np.ndarray,
-    options: dict,
-    seed: int,
-) -> tuple[lgb.Booster, dict[str, list[float]]]:
-    """LightGBM with early stopping on the validation log loss; deterministic given ``seed``."""
-    x_train, x_valid = encoder.transform(train), encoder.transform(valid)
+def _booster_params(options: dict, seed: int) -> dict:
     params = {
         k: v for k, v in options.items() if k not in ("num_boost_round", "early_stopping_rounds")
     }
-    params |= {
+    return params | {
         "objective": "binary",
         "metric": "binary_logloss",
         "seed": seed,
@@ -86,14 +78,55 @@ def train_booster(
         "num_threads": 1,
         "verbose": -1,
     }
-    categorical = [c for c in x_train.columns if isinstance(x_train[c].dtype, pd.CategoricalDtype)]
-    train_set = lgb.Dataset(
-        x_train,
-        y_train,
-        init_score=encoder.base_margin(train),
+
+
+def _training_set(
+    encoder: FeatureEncoder, frame: pd.DataFrame, y: np.ndarray, weight: np.ndarray | None
+) -> lgb.Dataset:
+    x = encoder.transform(frame)
+    categorical = [c for c in x.columns if isinstance(x[c].dtype, pd.CategoricalDtype)]
+    return lgb.Dataset(
+        x,
+        y,
+        weight=weight,
+        init_score=encoder.base_margin(frame),
         categorical_feature=categorical,
         free_raw_data=False,
     )
+
+
+def refit_booster(
+    encoder: FeatureEncoder,
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    weight: np.ndarray | None,
+    options: dict,
+    seed: int,
+    rounds: int,
+) -> lgb.Booster:
+    """LightGBM on ``frame`` for a fixed number of rounds (the early-stopped size)."""
+    return lgb.train(
+        _booster_params(options, seed),
+        _training_set(encoder, frame, y, weight),
+        num_boost_round=max(int(rounds), 1),
+    )
+
+
+def train_booster(
+    encoder: FeatureEncoder,
+    train: pd.DataFrame,
+    y_train: np.ndarray,
+    valid: pd.DataFrame,
+    y_valid: np.ndarray,
+    options: dict,
+    seed: int,
+    weight: np.ndarray | None = None,
+) -> tuple[lgb.Booster, dict[str, list[float]]]:
+    """LightGBM with early stopping on the validation log loss; deterministic given ``seed``."""
+    x_valid = encoder.transform(valid)
+    params = _booster_params(options, seed)
+    train_set = _training_set(encoder, train, y_train, weight)
+    categorical = [c for c in x_valid.columns if isinstance(x_valid[c].dtype, pd.CategoricalDtype)]
     valid_set = lgb.Dataset(
         x_valid,
         y_valid,
@@ -116,11 +149,69 @@ def train_booster(
     return booster, {name: values["binary_logloss"] for name, values in history.items()}
 
 
-def fit_calibrator(raw_scores: np.ndarray, y: np.ndarray) -> IsotonicRegression:
-    """Isotonic map from the booster's probability to the observed exit rate."""
-    if len(np.unique(y)) < 2:
-        raise ValueError("the validation transitions have a single outcome: calibration needs both")
-    return IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw_scores, y)
+#: Weight of the raw score in a calibrated probability: breaks the ties of isotonic steps in
+#: the raw score's order (calibration then never costs ranking), too small to move a band.
+TIE_BREAK = 1e-4
+
+
+@dataclass
+class Calibrator:
+    """A map from the booster's probability to the observed rate: ``isotonic`` (steps, ties
+    broken by the raw score), ``sigmoid`` (Platt: a logistic curve on the raw log-odds) or
+    ``none``."""
+
+    method: str
+    model: Any = None
+
+    @classmethod
+    def fit(cls, method: str, raw_scores: np.ndarray, y: np.ndarray) -> Calibrator:
+        if len(np.unique(y)) < 2:
+            raise ValueError(
+                "the validation transitions have a single outcome: calibration needs both"
+            )
+        if method == "isotonic":
+            model = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
+            return cls(method, model.fit(raw_scores, y))
+        if method == "sigmoid":
+            model = LogisticRegression(C=1e6).fit(_log_odds(raw_scores), y)
+            return cls(method, model)
+        if method == "none":
+            return cls(method)
+        raise ValueError(f"unknown calibration {method!r} (isotonic, sigmoid, none or auto)")
+
+    def predict(self, raw_scores: np.ndarray) -> np.ndarray:
+        raw_scores = np.asarray(raw_scores, dtype=float)
+        if self.method == "isotonic":
+            return (1 - TIE_BREAK) * self.model.predict(raw_scores) + TIE_BREAK * raw_scores
+        if self.method == "sigmoid":
+            return self.model.predict_proba(_log_odds(raw_scores))[:, 1]
+        return raw_scores
+
+
+def _log_odds(p: np.ndarray) -> np.ndarray:
+    return logit(np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)).reshape(-1, 1)
+
+
+def choose_calibration(raw_scores: np.ndarray, y: np.ndarray, methods: list[str]) -> str:
+    """The method with the lowest Brier score when cross-fitted on two halves of the
+    validation rows (fit on one half, scored on the other, and back): a calibrator judged on
+    the rows it was fitted to would always look best as isotonic steps."""
+    half = np.arange(len(y)) % 2 == 0
+    scores = {}
+    for method in methods:
+        errors = []
+        for fit_on in (half, ~half):
+            fitted = Calibrator.fit(method, raw_scores[fit_on], y[fit_on])
+            errors.append(((fitted.predict(raw_scores[~fit_on]) - y[~fit_on]) ** 2).sum())
+        scores[method] = sum(errors) / len(y)
+    return min(scores, key=scores.get)
+
+
+def fit_calibrator(raw_scores: np.ndarray, y: np.ndarray, method: str = "isotonic") -> Calibrator:
+    """The calibration map of ``method`` (``auto``: chosen by ``choose_calibration``)."""
+    if method == "auto":
+        method = choose_calibration(raw_scores, y, ["isotonic", "sigmoid", "none"])
+    return Calibrator.fit(method, raw_scores, y)
 
 
 def raw_probability(
@@ -136,7 +227,7 @@ def raw_probability(
 def predict(
     encoder: FeatureEncoder,
     booster: lgb.Booster,
-    calibrator: IsotonicRegression,
+    calibrator: Calibrator,
     frame: pd.DataFrame,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Raw booster probabilities and calibrated exit probabilities for ``frame``."""

@@ -19,6 +19,7 @@ from .model import (
     fit_calibrator,
     predict,
     raw_probability,
+    refit_booster,
     train_booster,
 )
 
@@ -91,13 +92,27 @@ def fit_encoder(train: pd.DataFrame, params: dict) -> FeatureEncoder:
     )
 
 
+def recency_weights(frame: pd.DataFrame, params: dict) -> np.ndarray | None:
+    """Training weights ``base ** (t - latest t)``: the years nearest the scoring year count
+    most (drift: the exit regime of 2019 is not that of 2014). None without a base."""
+    base = params.get("training", {}).get("recent_year_weight")
+    if not base or base == 1:
+        return None
+    time = frame[params["time_column"]].astype(float)
+    return (float(base) ** (time - time.max())).to_numpy()
+
+
 def fit_booster(
     encoder: FeatureEncoder, train: pd.DataFrame, validation: pd.DataFrame, params: dict
 ):
-    """LightGBM with early stopping on the validation transitions.
+    """LightGBM with early stopping on the validation transitions; then, with
+    ``training.refit_on_validation``, refitted on train + validation with the early-stopped
+    number of rounds (the last labelled year is the closest to the one scored).
 
     Returns:
-        the booster, and its learning curve as MLflow metric history.
+        the booster, its learning curve as MLflow metric history, and the early-stopped
+        booster's probabilities on the validation rows (what calibration is fitted to: the
+        validation rows are not held out from a refitted booster).
     """
     label = params["label"]
     booster, history = train_booster(
@@ -108,6 +123,7 @@ def fit_booster(
         validation[label].to_numpy(int),
         params["lightgbm"],
         params["seed"],
+        weight=recency_weights(train, params),
     )
     logger.info("LightGBM stopped at iteration %d", booster.best_iteration)
     curve = {
@@ -116,13 +132,32 @@ def fit_booster(
         ]
         for name, values in history.items()
     }
-    return booster, curve
+    validation_scores = raw_probability(encoder, booster, validation)
+    if params.get("training", {}).get("refit_on_validation"):
+        both = pd.concat([train, validation], ignore_index=True)
+        booster = refit_booster(
+            encoder,
+            both,
+            both[label].to_numpy(int),
+            recency_weights(both, params),
+            params["lightgbm"],
+            params["seed"],
+            booster.best_iteration,
+        )
+        logger.info("Refitted on train + validation with %d rounds", booster.num_trees())
+    return booster, curve, validation_scores
 
 
-def fit_exit_calibrator(encoder: FeatureEncoder, booster, validation: pd.DataFrame, params: dict):
-    """Isotonic calibration on the held-out validation transitions."""
-    raw = raw_probability(encoder, booster, validation)
-    return fit_calibrator(raw, validation[params["label"]].to_numpy(int))
+def fit_exit_calibrator(validation_scores: np.ndarray, validation: pd.DataFrame, params: dict):
+    """Calibration on the held-out validation transitions: ``calibration`` names the map
+    (isotonic, sigmoid, none) or ``auto`` chooses it by cross-fitted Brier score."""
+    calibrator = fit_calibrator(
+        np.asarray(validation_scores, dtype=float),
+        validation[params["label"]].to_numpy(int),
+        params.get("calibration", "isotonic"),
+    )
+    logger.info("Calibration: %s", calibrator.method)
+    return calibrator
 
 
 def score_exit(

@@ -40,12 +40,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 nodes.fit_booster,
                 ["exit_encoder", "exit_train", "exit_validation", _P],
-                ["exit_booster", "exit_learning_curve"],
+                ["exit_booster", "exit_learning_curve", "exit_validation_scores"],
                 name="fit_booster_node",
             ),
             Node(
                 nodes.fit_exit_calibrator,
-                ["exit_encoder", "exit_booster", "exit_validation", _P],
+                ["exit_validation_scores", "exit_validation", _P],
                 "exit_calibrator",
                 name="fit_calibrator_node",
             ),
@@ -102,6 +102,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "exit_train",
                     "exit_validation",
                     "exit_test",
+                    "exit_calibrator",
                     _P,
                 ],
                 "exit_model_card",

@@ -80,6 +80,7 @@ def model_card(
     train: pd.DataFrame,
     validation: pd.DataFrame,
     test: pd.DataFrame,
+    calibrator,
     params: dict,
 ) -> str:
     """The model card (``model_card.md`` filled in): data window, features, metrics against
@@ -92,6 +93,7 @@ def model_card(
         exclusion_gap=("exclusion_error", lambda s: s.max() - s.min()),
     )
     model = metrics.set_index("scorer").loc["model"]
+    training = params.get("training", {})
     template = (Path(__file__).parent / "model_card.md").read_text(encoding="utf-8")
     return template.format(
         time=time,
@@ -106,6 +108,17 @@ def model_card(
         n_features=len(params["features"]),
         offset=params.get("offset_column") or "none",
         seed=params["seed"],
+        recency=(
+            f"{training['recent_year_weight']} ** (year − latest year)"
+            if training.get("recent_year_weight", 1) != 1
+            else "equally"
+        ),
+        refit=(
+            "refitted on train + validation with the early-stopped rounds"
+            if training.get("refit_on_validation")
+            else "not refitted"
+        ),
+        calibration=calibrator.method,
         threshold=params["operating_threshold"],
         metrics_table=_markdown_table(metrics[[c for c in shown if c in metrics]]),
         auc=model["roc_auc"],
