@@ -2,8 +2,15 @@
 
 import numpy as np
 import pytest
+from sklearn.metrics import roc_auc_score
 
-from ecpa_pipeline.domain.metrics import binary_metrics, budget_metrics, expected_calibration_error
+from ecpa_pipeline.domain.metrics import (
+    binary_metrics,
+    bootstrap_interval,
+    budget_metrics,
+    budget_size,
+    expected_calibration_error,
+)
 
 
 def test_budget_metrics_by_hand():
@@ -34,3 +41,22 @@ def test_wrongful_exit_rate_and_perfect_ranking():
 def test_single_class_gives_no_auc_rather_than_an_error():
     m = binary_metrics(np.array([1, 1, 1]), np.array([0.2, 0.5, 0.9]))
     assert np.isnan(m["roc_auc"]) and m["exit_rate"] == 1.0
+
+
+def test_the_bootstrap_interval_holds_the_figure_and_narrows_with_more_households():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 4000)
+    p = np.clip(0.5 * y + rng.normal(0.25, 0.3, 4000), 0, 1)
+    low, high = bootstrap_interval(y, p, seed=3)
+    small = bootstrap_interval(y[:400], p[:400], seed=3)
+    assert low < roc_auc_score(y, p) < high
+    assert high - low < small[1] - small[0]
+    assert bootstrap_interval(y, p, seed=3) == (low, high)  # seeded: reproducible
+
+
+def test_the_budget_is_a_count_a_share_or_the_observed_positives():
+    y = np.array([1, 0, 1, 1, 0, 0, 0, 0, 0, 0])
+    assert budget_size(y, None) == 3
+    assert budget_size(y, {"share": 0.5, "count": None}) == 5
+    assert budget_size(y, {"share": None, "count": 4}) == 4
+    assert budget_size(y, {"count": 40}) == 10  # never more than the households

@@ -86,3 +86,39 @@ def binary_metrics(
         if put_forward.any()
         else float("nan"),
     }
+
+
+def bootstrap_interval(
+    y: np.ndarray,
+    p: np.ndarray,
+    metric=roc_auc_score,
+    resamples: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """The percentile bootstrap interval of ``metric(y, p)`` over households resampled with
+    replacement (resamples with a single outcome are skipped): how much the test set's
+    figure could move with another draw of households."""
+    y, p = np.asarray(y), np.asarray(p, dtype=float)
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(resamples):  # a few hundred resamples, each vectorised
+        at = rng.integers(0, len(y), len(y))
+        if len(np.unique(y[at])) == 2:
+            values.append(metric(y[at], p[at]))
+    if not values:
+        return float("nan"), float("nan")
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def budget_size(y: np.ndarray, budget: dict | None) -> int:
+    """How many households a list selects: ``budget.count``, else ``budget.share`` of the
+    rows, else (default) the observed number of positives (exits)."""
+    budget = budget or {}
+    if budget.get("count") is not None:
+        return min(int(budget["count"]), len(y))
+    if budget.get("share") is not None:
+        return round(float(budget["share"]) * len(y))
+    return int(np.asarray(y).sum())

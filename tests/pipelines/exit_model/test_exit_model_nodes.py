@@ -99,6 +99,7 @@ def test_another_survey_trains_and_evaluates(trained):
     model = table.set_index("scorer").loc["model"]
     assert 0.65 < model["roc_auc"] < 0.95
     assert model["k"] == trained["test"]["left_poverty"].sum()
+    assert model["roc_auc_low"] < model["roc_auc"] < model["roc_auc_high"]
     assert "test.model.roc_auc" in metrics and metrics["test.model.roc_auc"]["step"] == 0
     assert trained["curve"]["learning_curve.validation_logloss"][0]["step"] == 0
     fairness = nodes.fairness_table(trained["scores"], trained["test"], PARAMS)
@@ -199,3 +200,21 @@ def test_recent_years_weigh_more_and_the_refit_uses_train_and_validation(survey)
     np.testing.assert_array_equal(scores, early_scores)  # calibration sees held-out scores
     on_valid = model.raw_probability(encoder, refit, valid)
     assert not np.allclose(on_valid, early_scores)  # the refit has learnt from validation
+
+
+def test_the_budget_may_be_a_share_of_the_households(trained):
+    params = PARAMS | {"budget": {"share": 0.25, "count": None}}
+    _, table, _ = nodes.evaluate_exit_model(
+        trained["scores"],
+        trained["train"],
+        trained["valid"],
+        trained["test"],
+        pd.DataFrame(columns=["household_key", "year", "exit_prob"]),
+        {},
+        params,
+    )
+    model = table.set_index("scorer").loc["model"]
+    assert model["k"] == round(0.25 * len(trained["test"]))
+    assert table["budget_k_denominator"].iloc[0].startswith("k = 25% of the test households")
+    fairness = nodes.fairness_table(trained["scores"], trained["test"], params)
+    assert fairness.groupby("group")["k"].sum().eq(model["k"]).all()

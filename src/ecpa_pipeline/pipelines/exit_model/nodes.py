@@ -11,7 +11,12 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from ecpa_pipeline.domain.metrics import REPORTED, binary_metrics
+from ecpa_pipeline.domain.metrics import (
+    REPORTED,
+    binary_metrics,
+    bootstrap_interval,
+    budget_size,
+)
 
 from .model import (
     FeatureEncoder,
@@ -247,19 +252,24 @@ def evaluate_exit_model(
         stated), and the test predictions of every scorer (for plots).
     """
     y = test[params["label"]].to_numpy(int)
-    k = int(y.sum())  # budget: the observed number of exits
+    k = budget_size(y, params.get("budget"))
     threshold = params["operating_threshold"]
     predictions = {"model": scores["exit_probability"].to_numpy(float)}
     predictions |= _baselines(train, validation, test, poverty_line, params)
     oracle = _oracle(test, truth, params)
     if oracle is not None and np.isfinite(oracle).all():
         predictions["oracle"] = oracle
-    rows = [
-        {"scorer": name, **binary_metrics(y, p, k, threshold)} for name, p in predictions.items()
-    ]
+    rows = []
+    for name, p in predictions.items():
+        low, high = bootstrap_interval(y, p, seed=params["seed"])
+        rows.append(
+            {"scorer": name, **binary_metrics(y, p, k, threshold)}
+            | {"roc_auc_low": low, "roc_auc_high": high}
+        )
     table = pd.DataFrame(rows)
     table["budget_k_denominator"] = (
-        "k = observed exits in the test period; inclusion error / k; exclusion error / all exits"
+        f"k = {_budget_words(params.get('budget'))}; inclusion error / k; "
+        "exclusion error / all exits; roc_auc_low/high: 95 % bootstrap interval (200 resamples)"
     )
     metrics = {
         f"test.{r['scorer']}.{m}": {"value": float(r[m]), "step": 0}
@@ -277,15 +287,24 @@ def evaluate_exit_model(
     return metrics, table, curves
 
 
+def _budget_words(budget: dict | None) -> str:
+    budget = budget or {}
+    if budget.get("count") is not None:
+        return f"{budget['count']} households (budget.count)"
+    if budget.get("share") is not None:
+        return f"{budget['share']:.0%} of the test households (budget.share)"
+    return "observed exits in the test period"
+
+
 def fairness_table(scores: pd.DataFrame, test: pd.DataFrame, params: dict) -> pd.DataFrame:
     """The test metrics and calibration within each audit group (e.g. minority head, female
-    head, disability, region, remoteness). The budget is the observed exits overall: the
+    head, disability, region, remoteness). The budget is the overall one (``budget``): the
     same k households the overall metrics select (ties in stable order), counted per group,
     so that group errors add up to the overall ones."""
     y = test[params["label"]].to_numpy(int)
     p = scores["exit_probability"].to_numpy(float)
     selected = np.zeros(len(p), dtype=bool)
-    selected[np.argsort(-p, kind="stable")[: int(y.sum())]] = True
+    selected[np.argsort(-p, kind="stable")[: budget_size(y, params.get("budget"))]] = True
     rows = []
     for column in params["audit_groups"]:
         for value, idx in test.groupby(column).indices.items():

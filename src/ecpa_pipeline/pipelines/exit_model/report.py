@@ -86,7 +86,7 @@ def model_card(
     """The model card (``model_card.md`` filled in): data window, features, metrics against
     baselines, fairness findings, known limitations."""
     time, label = params["time_column"], params["label"]
-    shown = ["scorer", "n", "exit_rate", *REPORTED]
+    shown = ["scorer", "n", "exit_rate", "roc_auc_low", "roc_auc_high", *REPORTED]
     gaps = fairness.groupby("group").agg(
         auc_gap=("roc_auc", lambda s: s.max() - s.min()),
         calibration_gap=("calibration_gap", lambda s: s.abs().max()),
@@ -120,6 +120,7 @@ def model_card(
         ),
         calibration=calibrator.method,
         threshold=params["operating_threshold"],
+        budget=metrics["budget_k_denominator"].iloc[0].split(";")[0],
         metrics_table=_markdown_table(metrics[[c for c in shown if c in metrics]]),
         auc=model["roc_auc"],
         ece=model["ece"],
