@@ -65,3 +65,19 @@ def pseudonymise(codes: pd.Series, secret: str) -> pd.Series:
 
     # One HMAC per distinct code (by_unique): cheap even for a province.
     return codes.map(one, na_action="ignore").astype("str")
+
+
+@by_unique
+def hash_ids(ids: pd.Series) -> pd.Series:
+    """A survey's own ids as SHA-256 digests (``id_`` + 20 hex characters): what reaches a
+    model and MLflow when the ids are not pseudonyms already; the data team gets the same
+    digest by hashing its id. NA stays NA.
+
+    >>> hash_ids(pd.Series(["P00001"])).tolist()
+    ['id_a68e289339a0bbc86318']
+    """
+
+    def one(value: str) -> str:
+        return "id_" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:LENGTH]
+
+    return ids.map(one, na_action="ignore").astype("str")

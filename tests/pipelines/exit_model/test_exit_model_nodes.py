@@ -3,6 +3,8 @@ parameters, goes through training, evaluation, fairness and explanations unchang
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -218,3 +220,13 @@ def test_the_budget_may_be_a_share_of_the_households(trained):
     assert table["budget_k_denominator"].iloc[0].startswith("k = 25% of the test households")
     fairness = nodes.fairness_table(trained["scores"], trained["test"], params)
     assert fairness.groupby("group")["k"].sum().eq(model["k"]).all()
+
+
+def test_a_surveys_own_ids_are_hashed_before_anything_is_fitted_or_logged(survey):
+    params = PARAMS | {"ids": "hash"}
+    train, valid, test, features = nodes.split_transitions(survey, params)
+    for part in (train, valid, test, features):
+        assert part["hh_id"].str.fullmatch(r"id_[0-9a-f]{20}").all()
+        assert not set(part["hh_id"]) & set(survey["hh_id"])
+    digest = hashlib.sha256(b"P00001").hexdigest()[:20]
+    assert any(("id_" + digest) in set(part["hh_id"]) for part in (train, valid, test))

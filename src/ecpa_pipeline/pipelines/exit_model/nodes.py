@@ -17,6 +17,7 @@ from ecpa_pipeline.domain.metrics import (
     bootstrap_interval,
     budget_size,
 )
+from ecpa_pipeline.domain.pseudonym import hash_ids
 
 from .model import (
     FeatureEncoder,
@@ -32,7 +33,8 @@ logger = logging.getLogger(__name__)
 
 
 def split_transitions(model_input: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, ...]:
-    """Temporal split of the labelled rows (in ``canonical_order``): train on earlier
+    """Temporal split of the labelled rows (in ``canonical_order``; ids hashed when
+    ``ids: hash``): train on earlier
     transitions, validate on the next, test on the last. ``split.validation``/``split.test``
     name the periods, or ``auto`` takes the last two labelled periods.
 
@@ -40,6 +42,10 @@ def split_transitions(model_input: pd.DataFrame, params: dict) -> tuple[pd.DataF
         train, validation, test, and the test rows' id + features (the model's input).
     """
     time, label = params["time_column"], params["label"]
+    if params.get("ids", "pseudonymous") == "hash":
+        # A survey's own ids: only their digests are fitted, scored and logged.
+        id_column = params["id_column"]
+        model_input = model_input.assign(**{id_column: hash_ids(model_input[id_column])})
     labelled = canonical_order(model_input[model_input[label].notna()], params)
     periods = sorted(labelled[time].unique())
     split = params["split"]
