@@ -92,12 +92,13 @@ class TrackingServerHooks:
 
 
 def _local_file(dataset) -> bool:
-    """A kedro-datasets dataset of one local file (MLflow datasets log their file by name)."""
+    """A kedro-datasets dataset of one local, unversioned file (an MLflow artifact dataset
+    wrapping one included; MLflow model and metric datasets are no files)."""
     return (
         getattr(dataset, "_filepath", None) is not None
         and getattr(dataset, "_protocol", None) == "file"
         and not getattr(dataset, "_version", None)
-        and not type(dataset).__name__.startswith("Mlflow")
+        and not type(dataset).__name__.startswith("MlflowModel")
     )
 
 
