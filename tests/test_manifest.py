@@ -4,7 +4,6 @@ from a run that did not finish, files changed since, or inputs older than their 
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -70,22 +69,18 @@ def test_an_input_made_from_an_older_source_is_refused(tmp_path):
     )
 
 
-def _kedro(data: Path, store: Path, *options: str) -> subprocess.CompletedProcess:
-    return kedro_cli(data, store, *options)
-
-
 @pytest.mark.slow
 def test_features_refuse_primary_tables_of_an_unfinished_cleaning(tiny_world, tmp_path, kedro_env):
     data = tmp_path / "data"
     shutil.copytree(tiny_world, data / "01_raw")
-    assert _kedro(data, tmp_path).returncode == 0  # cleaning + features, one run
+    assert kedro_cli(data, tmp_path).returncode == 0  # cleaning + features, one run
     manifest = read_manifest(data)
     assert manifest["03_primary/villages.parquet"]["pipeline"] == "cleaning"
     assert manifest["05_model_input/exit_model_input.parquet"]["inputs"]
     # a cleaning that stopped after its first step: new villages beside old households
-    partial = _kedro(data, tmp_path, "--pipelines=cleaning", "--nodes=clean_villages_node")
+    partial = kedro_cli(data, tmp_path, "--pipelines=cleaning", "--nodes=clean_villages_node")
     assert partial.returncode == 0, partial.stderr[-2000:]
-    result = _kedro(data, tmp_path, "--pipelines=features")
+    result = kedro_cli(data, tmp_path, "--pipelines=features")
     assert result.returncode == 1
     last = (result.stdout + result.stderr).strip().splitlines()[-1]
     assert last.startswith("Error: the inputs written by cleaning come from different runs")

@@ -9,9 +9,7 @@ workbook every value is written as a string, never as a formula.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -110,17 +108,7 @@ class SpreadsheetSafeCSVDataset(CSVDataset):
         return restore_formulas(super().load())
 
     def save(self, data: pd.DataFrame) -> None:
-        safe = neutralise_formulas(data)
-        if self._protocol != "file":
-            super().save(safe)
-            return
-        # Written beside and renamed into place: a reader never sees half a list.
-        path = Path(self._get_save_path())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        safe.to_csv(partial, **self._save_args)
-        os.replace(partial, path)
-        self._invalidate_cache()
+        super().save(neutralise_formulas(data))
 
     def _describe(self) -> dict[str, Any]:
         return {**super()._describe(), "formulas": "neutralised"}

@@ -292,11 +292,10 @@ def resolve_households(
     head_rows = np.flatnonzero(is_head)
     authority = head_rows[np.argsort(household[head_rows], kind="stable")]
     authority_of = authority[household]
-    is_authority = is_head
     head = persons.take(authority)
     ledger = []
     # Members repeating a field with another value than the household record.
-    members = np.flatnonzero(~is_authority)
+    members = np.flatnonzero(~is_head)
     differs = np.column_stack(
         [
             _differs(
