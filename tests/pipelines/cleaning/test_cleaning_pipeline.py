@@ -23,6 +23,7 @@ def test_every_raw_row_is_accounted_for(county_cleaned, reporting):
         "village_production",
         "shops",
         "registry",
+        "monitoring",
         "income",
         "orders_taobao",
         "orders_pinduoduo",

@@ -39,10 +39,12 @@ MEASURES = ["farmland_mu", "forest_mu", "housing_m2", "road_distance_km"]
 POOR_STATUSES = ("贫困户", "新识别贫困户", "返贫户")
 
 
-def _assistance(values: pd.Series, measures: dict[str, str]) -> tuple[pd.DataFrame, pd.Series]:
+def _assistance(
+    values: pd.Series, measures: dict[str, str], prefix: str = "assist_"
+) -> tuple[pd.DataFrame, pd.Series]:
     """帮扶措施 lists (any of ; ； , 、) → one boolean column per measure, and unknown items."""
     *given, unknown = _assistance_items(values, tuple(measures))
-    keys = [f"assist_{key}" for key in measures.values()]
+    keys = [f"{prefix}{key}" for key in measures.values()]
     return pd.DataFrame(dict(zip(keys, given, strict=True)), index=values.index), unknown
 
 
@@ -167,33 +169,8 @@ def build_households(
     Returns:
         households and ledger entries (``income_mismatch`` flags on the registry record's row).
     """
-    income = household_income.drop(columns=["village_code", FILE, ROW])
-    hh = registry_households.merge(
-        income, on=["year", "household_code"], how="left", validate="one_to_one"
-    )
-    size = hh["household_size"].where(
-        hh["household_size"] == hh["member_count"], hh["member_count"]
-    )
-    net = (
-        hh["wage_income"]
-        + hh["business_income"]
-        - hh["business_cost"]
-        + hh["property_income"]
-        + hh["transfer_income"]
-    )
-    hh["net_income"] = net
-    hh["income_per_capita"] = net / size
-    gap = (hh["income_per_capita_registry"] - hh["income_per_capita"]).abs() / hh[
-        "income_per_capita"
-    ].abs()
-    mismatch = gap > spec["income_tolerance"]
-    ledger = flag(hh, mismatch, "registry", "income_mismatch", gap.round(3).astype(str))
-
-    line = {int(k): float(v) for k, v in poverty_line.items()}
-    unknown_years = sorted(set(hh["year"]) - set(line))
-    if unknown_years:
-        raise ValueError(f"poverty_line in parameters has no value for year(s) {unknown_years}")
-    hh["poverty_line"] = hh["year"].map(line)
+    hh, ledger = with_income(registry_households, household_income, spec, "registry")
+    hh["poverty_line"] = line_of_year(hh["year"], poverty_line, "poverty_line")
     hh["income_to_line"] = hh["income_per_capita"] / hh["poverty_line"]
     # 两不愁三保障. Food and clothing are not surveyed: income at or above the line stands in.
     hh["food_clothing_secure"] = hh["income_per_capita"] >= hh["poverty_line"]
@@ -211,6 +188,52 @@ def build_households(
     hh["guarantees_met"] = hh[guarantees].all(axis=1)
     hh["unmet_guarantees"] = hh[guarantees].eq(False).sum(axis=1)
     return status_history(hh), ledger
+
+
+def with_income(
+    records: pd.DataFrame, household_income: pd.DataFrame, spec: dict, source: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Household records (registry or monitoring) + their income record: net income and
+    per-capita net income = (wage + business − cost + property + transfer) / household size
+    (the member count where the recorded size disagrees with it). A recorded per-capita
+    income more than ``income_tolerance`` off is flagged (``income_mismatch``), never
+    overwritten.
+
+    Returns:
+        the records with income, and ledger entries.
+    """
+    income = household_income.drop(columns=["village_code", FILE, ROW])
+    hh = records.merge(income, on=["year", "household_code"], how="left", validate="one_to_one")
+    size = hh["household_size"].where(
+        hh["household_size"] == hh["member_count"], hh["member_count"]
+    )
+    net = (
+        hh["wage_income"]
+        + hh["business_income"]
+        - hh["business_cost"]
+        + hh["property_income"]
+        + hh["transfer_income"]
+    )
+    hh["net_income"] = net
+    hh["income_per_capita"] = net / size
+    gap = (hh["income_per_capita_registry"] - hh["income_per_capita"]).abs() / hh[
+        "income_per_capita"
+    ].abs()
+    mismatch = gap > spec["income_tolerance"]
+    return hh, flag(hh, mismatch, source, "income_mismatch", gap.round(3).astype(str))
+
+
+def line_of_year(years: pd.Series, lines: dict, name: str) -> pd.Series:
+    """Each year's line from the parameter ``name`` (``{year: yuan}``).
+
+    Raises:
+        ValueError: a year the parameter has no value for.
+    """
+    by_year = {int(k): float(v) for k, v in lines.items()}
+    unknown_years = sorted(set(years) - set(by_year))
+    if unknown_years:
+        raise ValueError(f"{name} in parameters has no value for year(s) {unknown_years}")
+    return years.map(by_year)
 
 
 def status_history(households: pd.DataFrame) -> pd.DataFrame:

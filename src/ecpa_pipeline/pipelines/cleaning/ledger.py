@@ -100,11 +100,18 @@ def read_source(
 
     ``spec["required"]`` names the columns every file must have; a file with a header and
     no rows is read as zero rows (a shop with no orders that quarter), unless
-    ``spec["rows_required"]`` (a registry or catalogue cannot be empty).
+    ``spec["rows_required"]`` (a registry or catalogue cannot be empty). A source
+    ``spec["optional"]`` without any file is a table of zero rows.
 
     Raises:
-        RawFileError: no file at all, or a file-level defect in any file.
+        RawFileError: no file at all (of a source that is not optional), or a file-level
+        defect in any file.
     """
+    if not loaders and spec.get("optional"):
+        logger.info("%s: no file in the raw folder, read as 0 rows", source)
+        columns = [FILE, ROW, *mapping, *(["file_year"] if year_in_name else [])]
+        frame = pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+        return frame.astype({ROW: "int64", **({"file_year": "int64"} if year_in_name else {})})
     if not loaders:
         raise RawFileError(source, "no files found for this source in the raw folder")
     if year_in_name:

@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from . import catalogues, households, market, orders, registry, report
+from . import catalogues, households, market, monitoring, orders, registry, report
 from .ledger import empty_issues, year_of
 from .schemas import validate
 
@@ -80,26 +80,46 @@ def clean_registry(
     return validate("persons", persons, code_lists, cleaning), registry_households, ledger, acc
 
 
+def clean_monitoring(
+    raw: dict, villages: pd.DataFrame, contract: dict, code_lists: dict, cleaning: dict
+):
+    """防返贫监测 export (optional; 2021 onwards) → ``monitoring_persons`` and the monitoring
+    record of every household-year, with the counties' data checks."""
+    spec = {**_spec(cleaning, "monitoring"), "monitoring_measures": cleaning["monitoring_measures"]}
+    persons, ledger, acc = monitoring.clean_monitoring_persons(
+        raw, contract["monitoring"], code_lists, spec, villages
+    )
+    records, flags = monitoring.monitoring_records(persons, code_lists, spec)
+    persons = persons.drop(columns=[c for c in persons if c.startswith("raw_")])
+    ledger = pd.concat([ledger, flags], ignore_index=True)
+    return validate("persons", persons, code_lists, cleaning), records, ledger, acc
+
+
 def clean_income(
     raw: dict,
     registry_households: pd.DataFrame,
     registry_ledger: pd.DataFrame,
+    monitoring_records: pd.DataFrame,
+    monitoring_ledger: pd.DataFrame,
     contract: dict,
     code_lists: dict,
     cleaning: dict,
 ):
-    """Income survey → ``household_income``; a household the registry quarantined for the
-    year (no head, two heads) takes its income record to quarantine with it."""
+    """Income survey → ``household_income`` (the registry's households to 2020, the monitoring
+    system's from 2021); a household the registry or the monitoring export quarantined for
+    the year (no head, two heads …) takes its income record to quarantine with it."""
     spec = {**_spec(cleaning, "income"), "assistance_measures": cleaning["assistance_measures"]}
-    held = registry_ledger[
-        (registry_ledger["outcome"] == "quarantine")
-        & registry_ledger["code"].isin(registry.HOUSEHOLD_CHECKS)
+    held = pd.concat([registry_ledger, monitoring_ledger], ignore_index=True)
+    held = held[
+        (held["outcome"] == "quarantine")
+        & held["code"].isin([*registry.HOUSEHOLD_CHECKS, monitoring.DATE_AFTER_EXPORT])
     ]
     quarantined = pd.DataFrame(
         {"file_year": held["source_file"].map(year_of), "household_code": held["detail"]}
     ).drop_duplicates()
+    known = monitoring.known_households(registry_households, monitoring_records)
     income, ledger, acc = households.clean_income(
-        raw, contract["income"], code_lists, spec, registry_households, quarantined
+        raw, contract["income"], code_lists, spec, known, quarantined
     )
     return validate("household_income", income, code_lists, cleaning), ledger, acc
 
@@ -116,6 +136,20 @@ def build_households(
         registry_households, household_income, poverty_line, cleaning
     )
     return validate("households", table, code_lists, cleaning), flags
+
+
+def build_monitoring_households(
+    monitoring_records: pd.DataFrame,
+    household_income: pd.DataFrame,
+    monitoring_line: dict,
+    code_lists: dict,
+    cleaning: dict,
+):
+    """Monitoring record + income → ``monitoring_households`` (one row per household-year)."""
+    table, flags = monitoring.build_monitoring_households(
+        monitoring_records, household_income, monitoring_line, cleaning
+    )
+    return table, flags
 
 
 def clean_orders(
@@ -188,6 +222,7 @@ def report_data_quality(
     production: pd.DataFrame,
     shops: pd.DataFrame,
     persons: pd.DataFrame,
+    monitoring_persons: pd.DataFrame,
     household_income: pd.DataFrame,
     order_lines: pd.DataFrame,
     market_index: pd.DataFrame,
@@ -204,6 +239,7 @@ def report_data_quality(
         "village_production": production,
         "shops": shops,
         "registry": persons,
+        "monitoring": monitoring_persons,
         "income": household_income,
         **{
             f"orders_{k}": order_lines[order_lines["platform"] == p]
@@ -213,7 +249,10 @@ def report_data_quality(
     }
     summary, by_reason = report.data_quality_tables(clean_tables, ledger, villages)
     scores = report.score_defect_detection(
-        ledger, persons, true_defects, cleaning["defect_detection"]
+        ledger,
+        pd.concat([persons, monitoring_persons], ignore_index=True),
+        true_defects,
+        cleaning["defect_detection"],
     )
     markdown = report.markdown_report(
         summary, by_reason, accounting, scores, cleaning["reason_codes"]

@@ -79,18 +79,27 @@ def _health(values: pd.Series, code_list: list[str], variants: dict) -> tuple[pd
 
 
 def clean_persons(
-    loaders: dict, mapping: dict, code_lists: dict, spec: dict, villages: pd.DataFrame
+    loaders: dict,
+    mapping: dict,
+    code_lists: dict,
+    spec: dict,
+    villages: pd.DataFrame,
+    source: str = SOURCE,
+    household_checks: tuple = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Registry rows → persons, with ID checks and household-consistency flags.
+    """Person rows of the registry (or of another export with its columns, ``source``) →
+    persons, with ID checks and household-consistency flags. ``spec["household_columns"]``:
+    further head-row fields kept as ``raw_<column>``; ``household_checks``: further checks
+    ``(code, check(persons, frame), detail)`` that quarantine whole household-years.
 
     Returns:
         persons (one row per person and year, household fields still as written), ledger
         entries, accounting row.
     """
-    raw = read_source(loaders, mapping, spec, SOURCE, year_in_name=True)
+    raw = read_source(loaders, mapping, spec, source, year_in_name=True)
     columns = list(mapping)
     dup, dup_entries = find_duplicates(
-        raw, [FILE, *columns], SOURCE, likely_key=[FILE, "person_code", "id_number"]
+        raw, [FILE, *columns], source, likely_key=[FILE, "person_code", "id_number"]
     )
     frame = raw.assign(
         household_code=clean_text(raw["household_code"]),
@@ -115,7 +124,7 @@ def clean_persons(
             ("person_in_two_households", listed_in_another_household, frame["household_code"]),
             ("duplicate_key", listed_again, "person_code"),
         ],
-        SOURCE,
+        source,
         columns,
         out=dup,
     )
@@ -124,7 +133,7 @@ def clean_persons(
         flag(
             frame,
             ~frame["village_code"].isin(villages["village_code"]),
-            SOURCE,
+            source,
             "unknown_village",
             frame["village_code"].fillna(""),
         )
@@ -134,14 +143,14 @@ def clean_persons(
     coded = {}
     for column, list_name in PERSON_CODES.items():
         coded[column], bad = _codes(frame[column], code_lists[list_name], variants)
-        ledger.append(flag(frame, bad, SOURCE, "unknown_code", column))
+        ledger.append(flag(frame, bad, source, "unknown_code", column))
     health, bad_health = _health(frame["health"], code_lists["health"], variants)
-    ledger.append(flag(frame, bad_health, SOURCE, "unknown_code", "health"))
+    ledger.append(flag(frame, bad_health, source, "unknown_code", "health"))
     months, bad_months = parse_number(frame["migrant_months"])
     insured, bad_insured = parse_bool(frame["critical_illness_insurance"])
     ledger += [
-        flag(frame, bad_months, SOURCE, "unreadable_value", "migrant_months"),
-        flag(frame, bad_insured, SOURCE, "unreadable_value", "critical_illness_insurance"),
+        flag(frame, bad_months, source, "unreadable_value", "migrant_months"),
+        flag(frame, bad_insured, source, "unreadable_value", "critical_illness_insurance"),
     ]
 
     ids = clean_text(frame["id_number"]).fillna("").str.upper()
@@ -152,20 +161,20 @@ def clean_persons(
     male_by_id = pd.Series(resident_id.is_male(ids_arr), index=frame.index)
     sex = coded["sex"]
     ledger += [
-        flag(frame, ~well_formed, SOURCE, "id_malformed"),
-        flag(frame, well_formed & ~valid_check, SOURCE, "id_invalid_check"),
-        flag(frame, well_formed & birth.isna(), SOURCE, "id_birth_date_invalid"),
+        flag(frame, ~well_formed, source, "id_malformed"),
+        flag(frame, well_formed & ~valid_check, source, "id_invalid_check"),
+        flag(frame, well_formed & birth.isna(), source, "id_birth_date_invalid"),
         flag(
             frame,
             well_formed & sex.notna() & (male_by_id != (sex == "男")),
-            SOURCE,
+            source,
             "id_sex_mismatch",
         ),
         # Within one household (the same ID under another household is quarantined below).
         flag(
             frame,
             well_formed & frame.assign(id=ids).duplicated([FILE, "household_code", "id"]),
-            SOURCE,
+            source,
             "duplicate_id_number",
         ),
     ]
@@ -174,7 +183,7 @@ def clean_persons(
         flag(
             frame,
             phone.notna() & ~phone.str.fullmatch(r"1\d{10}").fillna(False),
-            SOURCE,
+            source,
             "bad_phone",
         )
     )
@@ -205,14 +214,16 @@ def clean_persons(
             ROW: frame[ROW],
         }
     )
-    persons = persons.join(frame[list(HOUSEHOLD_FIELDS)].add_prefix("raw_"))
+    kept = [*HOUSEHOLD_FIELDS, *spec.get("household_columns", ())]
+    persons = persons.join(frame[kept].add_prefix("raw_"))
     passed, parts = screen(
         frame,
         [
             ("out_of_range", *outside_ranges(persons, spec["value_ranges"])),
             *_wrongly_listed(persons, well_formed),
+            *((code, check(persons, frame), detail) for code, check, detail in household_checks),
         ],
-        SOURCE,
+        source,
         columns,
     )
     persons = persons.take(passed)
@@ -220,7 +231,7 @@ def clean_persons(
     return (
         persons.reset_index(drop=True),
         ledger,
-        accounting(SOURCE, len(raw), len(persons), ledger),
+        accounting(source, len(raw), len(persons), ledger),
     )
 
 
@@ -255,7 +266,7 @@ def _household_values(persons: pd.DataFrame, code_lists: dict, spec: dict) -> pd
     for column in ("household_size", "exit_year", "income_per_capita"):
         values[column] = parse_number(persons[f"raw_{column}"])[0]
     for column, list_name in (
-        ("household_status", "household_status"),
+        ("household_status", spec.get("status_codes", "household_status")),
         ("household_type", "household_type"),
         ("main_cause", "cause"),
         ("second_cause", "cause"),
@@ -267,7 +278,7 @@ def _household_values(persons: pd.DataFrame, code_lists: dict, spec: dict) -> pd
 
 
 def resolve_households(
-    persons: pd.DataFrame, code_lists: dict, spec: dict
+    persons: pd.DataFrame, code_lists: dict, spec: dict, source: str = SOURCE
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One record per household-year, its fields from the head's row (``clean_persons``
     leaves exactly one head per household); flags members who disagree with the record and
@@ -313,7 +324,7 @@ def resolve_households(
     ]
     disagrees = np.zeros(len(persons), dtype=bool)
     disagrees[members[disagree]] = True
-    ledger.append(flag(persons, disagrees, SOURCE, "member_disagrees", which))
+    ledger.append(flag(persons, disagrees, source, "member_disagrees", which))
 
     head = head.reset_index(drop=True)
     dropout = persons["school_status"].eq("辍学").fillna(False).to_numpy(bool)
@@ -343,7 +354,7 @@ def resolve_households(
         households["household_size"] != households["member_count"]
     )
     ledger.append(
-        flag(households, size_off, SOURCE, "size_mismatch", households["member_count"].astype(str))
+        flag(households, size_off, source, "size_mismatch", households["member_count"].astype(str))
     )
     households = households.rename(columns={"income_per_capita": "income_per_capita_registry"})
     return households, pd.concat(ledger, ignore_index=True)

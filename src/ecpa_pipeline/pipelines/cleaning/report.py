@@ -136,7 +136,7 @@ def score_defect_detection(
     # household the registry quarantined as a whole, whose ledger detail is its code).
     household_codes = {r["code"] for r in detection.values() if r.get("unit") == "household"}
     held = ledger[
-        (ledger["source"] == "registry")
+        ledger["source"].isin(["registry", "monitoring"])
         & (ledger["outcome"] == QUARANTINE)
         & ledger["code"].isin(household_codes)
     ]

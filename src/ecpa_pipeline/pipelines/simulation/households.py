@@ -45,9 +45,10 @@ def _within_group_index(sizes: np.ndarray) -> np.ndarray:
     return np.arange(sizes.sum()) - starts
 
 
-def build_households(villages: pd.DataFrame, sim: dict) -> pd.DataFrame:
-    """Every household that is or will be registered, with its static conditions."""
-    rng = stream(sim["seed"], "households")
+def build_households(villages: pd.DataFrame, sim: dict, name: str = "households") -> pd.DataFrame:
+    """Every household that is or will be registered, with its static conditions (``name``:
+    the random stream, so another population of the same villages draws its own)."""
+    rng = stream(sim["seed"], name)
     hp = sim["households"]
     factor = sim["scales"][sim["scale"]]["household_factor"]
     means = (
@@ -141,9 +142,9 @@ def hp_mean(sim: dict, kind: str) -> float:
     return float(sim["villages"]["registered_households_mean"][kind])
 
 
-def build_persons(households: pd.DataFrame, sim: dict) -> pd.DataFrame:
+def build_persons(households: pd.DataFrame, sim: dict, name: str = "persons") -> pd.DataFrame:
     """Members of every household: relation, sex, birth date, education, health, labour."""
-    rng = stream(sim["seed"], "persons")
+    rng = stream(sim["seed"], name)
     size = households["size"].to_numpy()
     h = np.repeat(np.arange(len(households)), size)
     m = _within_group_index(size)

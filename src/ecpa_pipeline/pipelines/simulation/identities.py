@@ -18,14 +18,20 @@ GIVEN = list(
 
 
 def build_identities(
-    persons: pd.DataFrame, households: pd.DataFrame, villages: pd.DataFrame, sim: dict
+    persons: pd.DataFrame,
+    households: pd.DataFrame,
+    villages: pd.DataFrame,
+    sim: dict,
+    name: str = "identities",
+    taken: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One name, resident ID number and (for adults) phone number per person.
 
     Members share the head's surname except spouses and in-laws. The ID's area code is the
-    person's county, its birth date and sex digit agree with the person.
+    person's county, its birth date and sex digit agree with the person. ``taken``: ID
+    numbers another population already holds (a new population's codes move past them).
     """
-    rng = stream(sim["seed"], "identities")
+    rng = stream(sim["seed"], name)
     n = len(persons)
     h = persons["household_idx"].to_numpy()
     surnames = np.array(SURNAMES)
@@ -51,6 +57,8 @@ def build_identities(
         np.char.zfill((code // 5).astype(str), 2), (2 * (code % 5) + sex).astype(str)
     )
     ids = resident_id.compose(county, birth, sequence)
+    if taken is not None:
+        ids = _past_taken(ids, county, birth, code, sex, taken)
     prefixes = np.array(
         ["133", "135", "138", "139", "150", "151", "158", "177", "180", "187", "188", "199"]
     )
@@ -60,3 +68,22 @@ def build_identities(
     )
     adult = persons["age_2014"].to_numpy() >= 16
     return pd.DataFrame({"name": name, "id_number": ids, "phone": np.where(adult, phone, "")})
+
+
+def _past_taken(ids, county, birth, code, sex, taken: np.ndarray) -> np.ndarray:
+    """Move the order code of IDs another population holds to the next free one (few)."""
+    held = set(taken.tolist())
+    ids = ids.astype(object)
+    for _ in range(500):
+        clash = np.flatnonzero(
+            pd.Series(ids).isin(held).to_numpy() | pd.Series(ids).duplicated().to_numpy()
+        )
+        if not len(clash):
+            return ids.astype(str)
+        code[clash] = (code[clash] + 1) % 500
+        sequence = np.char.add(
+            np.char.zfill((code[clash] // 5).astype(str), 2),
+            (2 * (code[clash] % 5) + sex[clash]).astype(str),
+        )
+        ids[clash] = resident_id.compose(county[clash], birth[clash], sequence)
+    raise RuntimeError("no free resident ID order code left")

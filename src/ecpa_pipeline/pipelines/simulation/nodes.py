@@ -13,9 +13,10 @@ import logging
 import numpy as np
 import pandas as pd
 
-from . import dynamics, ecommerce, households, identities, market, world
+from . import dynamics, ecommerce, households, identities, market, monitoring, world
 from .defects import finalise
 from .exports import catalogues as catalogue_exports
+from .exports import monitoring as monitoring_exports
 from .exports import orders as order_exports
 from .exports import registry as registry_exports
 from .random import stream
@@ -90,6 +91,89 @@ def simulate_households(
     return hh, persons, hh_years, person_years, shops
 
 
+def simulate_monitoring(
+    households_: pd.DataFrame,
+    persons: pd.DataFrame,
+    household_years: pd.DataFrame,
+    villages: pd.DataFrame,
+    poverty_line: dict,
+    monitoring_line: dict,
+    sim: dict,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """2021–2025 under the monitoring mechanism (see ``monitoring``).
+
+    Returns:
+        the monitoring population's households and persons, their household-years (those in
+        the monitoring system's export) and person-years.
+    """
+    population, people = monitoring.monitoring_population(
+        households_, persons, household_years, villages, sim
+    )
+    lines = {int(k): float(v) for k, v in monitoring_line.items()}
+    last_line = float({int(k): v for k, v in poverty_line.items()}[max(sim["years"])])
+    years, person_years = monitoring.simulate_monitoring_years(
+        population, people, villages, lines, last_line, sim
+    )
+    logger.info(
+        "Simulated %d monitoring household-years (%d ordinary households)",
+        len(years),
+        int((population["household_status"] == monitoring.ORDINARY).sum()),
+    )
+    return population, people, years, person_years
+
+
+def export_monitoring(
+    population: pd.DataFrame,
+    people: pd.DataFrame,
+    monitoring_years: pd.DataFrame,
+    monitoring_person_years: pd.DataFrame,
+    households_: pd.DataFrame,
+    persons: pd.DataFrame,
+    villages: pd.DataFrame,
+    contract: dict,
+    sim: dict,
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """``monitoring/monitoring_<YYYY>.csv``: the 防返贫监测 export of every year, with the
+    registry's defects and the counties' data-check defects. The registered people keep
+    their names and ID numbers; ordinary people get new ones."""
+    rng = stream(sim["seed"], "export_monitoring")
+    registered = identities.build_identities(persons, households_, villages, sim)
+    ordinary = people["registered_person_idx"].to_numpy() < 0
+    new = identities.build_identities(
+        people[ordinary],
+        population,
+        villages,
+        sim,
+        name="ordinary_identities",
+        taken=registered["id_number"].to_numpy(),
+    )
+    people_ids = pd.concat(
+        [
+            registered.iloc[people.loc[~ordinary, "registered_person_idx"].to_numpy()],
+            new,
+        ],
+        ignore_index=True,
+    )
+    files, truth = {}, []
+    for year in sim["monitoring"]["years"]:
+        frame = monitoring_exports.monitoring_file(
+            year,
+            monitoring_years[monitoring_years["year"] == year],
+            monitoring_person_years[monitoring_person_years["year"] == year],
+            population,
+            people,
+            people_ids,
+            villages,
+            contract,
+            sim["defects"],
+            rng,
+        )
+        name = f"monitoring_{year}"
+        files[name], defects = finalise(frame, "monitoring", f"monitoring/{name}.csv")
+        truth.append(defects)
+    return files, pd.concat(truth, ignore_index=True)
+
+
 def export_registry(
     households_: pd.DataFrame,
     persons: pd.DataFrame,
@@ -125,16 +209,25 @@ def export_registry(
 
 
 def export_income(
-    households_: pd.DataFrame, household_years: pd.DataFrame, contract: dict, sim: dict
+    households_: pd.DataFrame,
+    household_years: pd.DataFrame,
+    population: pd.DataFrame,
+    monitoring_years: pd.DataFrame,
+    contract: dict,
+    sim: dict,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """``income/income_<YYYY>.csv``: household income and living conditions, with defects."""
+    """``income/income_<YYYY>.csv``: household income and living conditions, with defects —
+    of the registry's households to 2020, of the monitoring system's from 2021."""
     rng = stream(sim["seed"], "export_income")
     files, truth = {}, []
-    for year in sim["years"]:
+    periods = [(year, household_years, households_) for year in sim["years"]] + [
+        (year, monitoring_years, population) for year in sim["monitoring"]["years"]
+    ]
+    for year, years, listed in periods:
         frame = registry_exports.income_file(
             year,
-            household_years[household_years["year"] == year],
-            households_,
+            years[years["year"] == year],
+            listed,
             contract,
             sim["defects"],
             rng,
@@ -234,6 +327,30 @@ def export_market(
         "market/market_index.csv",
     )
     return frame, defects, demand
+
+
+def collect_monitoring_truth(
+    population: pd.DataFrame, monitoring_years: pd.DataFrame
+) -> pd.DataFrame:
+    """Each monitoring household-year's truth: ``risk_prob`` is the chance that a household
+    not monitored at the start of ``year`` is identified during it; shocks, rigid spending
+    and whether the income was below the line — for evaluation only."""
+    static = population[["household_code", "village_code", "household_status"]]
+    years = monitoring_years.drop(
+        columns=[
+            "wage_income",
+            "business_income",
+            "business_cost",
+            "property_income",
+            "transfer_income",
+            "status",
+        ]
+    )
+    return (
+        static.iloc[years["household_idx"].to_numpy()]
+        .reset_index(drop=True)
+        .join(years.drop(columns="household_idx").reset_index(drop=True))
+    )
 
 
 def collect_truth(

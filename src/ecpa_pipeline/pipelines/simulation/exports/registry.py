@@ -49,6 +49,36 @@ def registry_file(
 
     ``same_id_rng`` draws the one defect added after the others (a person listed again
     under another household with a new 人编号), so that the earlier draws stay as they were."""
+    return _headers(
+        person_rows(
+            hh_year,
+            person_year,
+            households,
+            persons,
+            identities,
+            villages,
+            rates,
+            rng,
+            same_id_rng,
+        ),
+        contract["registry"],
+    )
+
+
+def person_rows(
+    hh_year: pd.DataFrame,
+    person_year: pd.DataFrame,
+    households: pd.DataFrame,
+    persons: pd.DataFrame,
+    identities: pd.DataFrame,
+    villages: pd.DataFrame,
+    rates: dict,
+    rng: np.random.Generator,
+    same_id_rng: np.random.Generator,
+    head_fields: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The rows of a person-level export (English columns, defect marks kept): the registry's
+    columns, and ``head_fields`` (one row per person row, shown on the head's row only)."""
     p = person_year["person_idx"].to_numpy()
     h = persons["household_idx"].to_numpy()[p]
     hy = hh_year.set_index("household_idx").reindex(h)
@@ -102,6 +132,9 @@ def registry_file(
             "phone": np.where(head, identities["phone"].to_numpy()[p], ""),
         }
     )
+    if head_fields is not None:
+        for col in head_fields:
+            frame[col] = np.where(head, head_fields[col].to_numpy(), "")
     frame = with_marks(frame)
     # Members either repeat the household fields or leave them blank (per household).
     repeats = pd.Series(rng.random(len(households)) < 0.6).to_numpy()[h]
@@ -120,8 +153,7 @@ def registry_file(
     frame = duplicate_rows(
         frame, pick(rng, len(frame), rates["registry_duplicate_row"]), "registry_duplicate_row"
     )
-    frame = _same_id_in_two_households(frame, rates, same_id_rng)
-    return _headers(frame, contract["registry"])
+    return _same_id_in_two_households(frame, rates, same_id_rng)
 
 
 def _id_defects(frame: pd.DataFrame, rates: dict, rng: np.random.Generator) -> None:

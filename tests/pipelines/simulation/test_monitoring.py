@@ -1,0 +1,116 @@
+"""2021–2025: the monitoring export the simulator writes (contract §9) and the mechanism
+behind it (domain-facts-2021-2025.md): identification, measures, risk elimination."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecpa_pipeline.pipelines.simulation import monitoring, nodes
+
+YEARS = range(2021, 2026)
+
+
+def read_csv(path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def test_monitoring_and_income_files_follow_the_contract(tiny_world, parameters):
+    contract = parameters["raw_contract"]["monitoring"]
+    codes = parameters["code_lists"]
+    missing = set(codes["missing"])  # a member made a second head keeps blank fields
+    for year in YEARS:
+        frame = read_csv(tiny_world / "monitoring" / f"monitoring_{year}.csv")
+        assert frame.columns.tolist() == list(contract.values())
+        assert (tiny_world / "income" / f"income_{year}.csv").is_file()
+        head = frame[frame["与户主关系"] == "户主"]
+        assert set(head["户类型"]) - missing == {"脱贫户", "普通农户"}
+        assert set(head["监测对象类别"]) - missing <= set(codes["monitoring_category"])
+        since = head.loc[~head["识别监测时间"].isin(missing), "识别监测时间"]
+        assert since.str.fullmatch(r"20\d{2}(0[1-9]|1[0-2])").all()
+        # Ordinary households are in the system only once identified; 脱贫户 always.
+        ordinary = head[head["户类型"] == "普通农户"]
+        assert ordinary["监测对象类别"].isin(codes["monitoring_category"]).mean() > 0.95
+        assert (ordinary["脱贫年度"] == "").all() and (ordinary["主要致贫原因"] == "").all()
+
+
+def test_registered_people_keep_their_identities_after_2020(tiny_world):
+    registry = read_csv(tiny_world / "registry" / "registry_2020.csv")
+    followed = read_csv(tiny_world / "monitoring" / "monitoring_2021.csv")
+    exited = followed[followed["户类型"] == "脱贫户"]
+    pairs = set(zip(registry["人编号"], registry["姓名"], strict=True))
+    shared = [p in pairs for p in zip(exited["人编号"], exited["姓名"], strict=True)]
+    assert np.mean(shared) > 0.97  # the rest: rows with planted defects in either file
+    ordinary = followed[followed["户类型"] == "普通农户"]
+    assert not set(ordinary["证件号码"].str.lstrip("'")) & set(registry["证件号码"].str.lstrip("'"))
+
+
+@pytest.fixture(scope="module")
+def years(parameters):
+    """The default county's monitoring years (simulated state, no files)."""
+    sim = parameters["simulation"]
+    villages = nodes.simulate_villages(sim)
+    products = nodes.simulate_products(parameters["simulation_products"])
+    _, potential = nodes.simulate_production(villages, products, sim)
+    shops, _, revenue = nodes.simulate_sales(potential, villages, products, sim)
+    households, persons, hh_years, _, _ = nodes.simulate_households(
+        villages, shops, revenue, parameters["poverty_line"], sim
+    )
+    population, _, years, _ = nodes.simulate_monitoring(
+        households,
+        persons,
+        hh_years,
+        villages,
+        parameters["poverty_line"],
+        parameters["monitoring_line"],
+        sim,
+    )
+    base = hh_years[hh_years["year"] == 2020]
+    return {"population": population, "years": years, "income_2020": base["income_per_capita"]}
+
+
+def test_income_of_exited_households_grows_as_published(years):
+    exited = years["years"][years["years"]["status"] == monitoring.EXITED]
+    mean = exited.groupby("year")["income_per_capita"].mean()
+    growth = mean / mean.shift(1)
+    assert mean[2021] / years["income_2020"].mean() == pytest.approx(1.169, abs=0.01)
+    assert growth[2022] == pytest.approx(1.143, abs=0.01)
+
+
+def test_monitored_stock_and_categories_within_published_magnitudes(years):
+    frame, population = years["years"], years["population"]
+    exited = int((population["household_status"] == monitoring.EXITED).sum())
+    end_2021 = frame[(frame["year"] == 2021) & (frame["monitoring_since"] > 0)]
+    # Ever identified by end-2021: ≈ 5 % of the exited population nationally, 14 % in 保山.
+    assert 0.05 <= len(end_2021) / exited <= 0.14
+    mix = end_2021["category"].value_counts(normalize=True)
+    assert set(mix.index) == {monitoring.UNSTABLE, monitoring.MARGINAL, monitoring.SUDDEN}
+    new = frame[frame["identified_this_year"] & (frame["year"] == 2021)]
+    # 突发严重困难户 the largest group of 2021's new entrants (59 % in 保山).
+    assert new["category"].value_counts().idxmax() == monitoring.SUDDEN
+
+
+def test_risk_is_eliminated_only_by_the_rules(years):
+    frame = years["years"]
+    eliminated = frame[(frame["elimination_mode"] == "帮扶消除") & frame["risk_eliminated"]]
+    since = eliminated["monitoring_since"]
+    months = (eliminated["eliminated_since"] // 100 * 12 + eliminated["eliminated_since"] % 100) - (
+        since // 100 * 12 + since % 100
+    )
+    assert len(eliminated) and (months >= 6).all()
+    assert (eliminated["measures"] != "").all()
+    now = eliminated[eliminated["eliminated_since"] // 100 == eliminated["year"]]
+    assert (now["income_per_capita"] >= now["monitoring_line"]).all()
+
+
+def test_identification_is_likely_but_never_certain(years):
+    frame = years["years"]
+    risk = frame["risk_prob"].dropna()
+    assert 0 < risk.min() and risk.max() < 1
+    # Households below the line are far more likely to be identified than the others …
+    candidates = frame[frame["risk_prob"].notna()]
+    by_line = candidates.groupby("below_line")["identified_this_year"].mean()
+    assert by_line[True] > 2 * by_line[False]
+    # … but many below the line are missed in a year, and shocks bring in others.
+    assert by_line[True] < 0.6
