@@ -48,7 +48,7 @@ def test_registry_defect_rates_match_parameters(truth, registry, parameters):
         "registry_size_mismatch",
         "registry_income_mismatch",
     ]
-    counts = truth["defect"].value_counts()
+    counts = truth.loc[truth["source"] == "registry", "defect"].value_counts()
     for defect in per_row:
         assert _within(counts[defect], rows, rates[defect]), (
             defect,
@@ -70,14 +70,15 @@ def test_every_contract_defect_type_is_injected(truth, parameters):
 @pytest.mark.slow
 def test_recorded_rows_really_carry_the_defect(truth, registry, county_world):
     # Bad check characters: invalid ID at exactly the recorded line.
-    bad = truth[truth["defect"] == "registry_bad_id_check"]
+    truth_registry = truth[truth["source"] == "registry"]
+    bad = truth_registry[truth_registry["defect"] == "registry_bad_id_check"]
     for file, rows in bad.groupby("file")["row"]:
         frame = registry[int(file[-8:-4])]
         ids = frame["证件号码"].str.lstrip("'").to_numpy()[rows.to_numpy() - 2]
         assert not resident_id.valid_check_character(ids).any()
 
     # Duplicates are exact copies of the line above (registry) or of a line of the previous file.
-    dup = truth[truth["defect"] == "registry_duplicate_row"]
+    dup = truth_registry[truth_registry["defect"] == "registry_duplicate_row"]
     for file, rows in dup.groupby("file")["row"]:
         frame = registry[int(file[-8:-4])]
         r = rows.to_numpy() - 2
@@ -92,12 +93,18 @@ def test_recorded_rows_really_carry_the_defect(truth, registry, county_world):
         frame = read(county_world / file, "gbk")
         assert not set(frame.iloc[rows.to_numpy() - 2, 13]) & shops
 
-    # Orphan income rows name households that the year's registry does not have.
+    # Orphan income rows name households that the year's registry (to 2020) or monitoring
+    # export (from 2021) does not have.
     orphans = truth[truth["defect"] == "income_orphan_household"]
     for file, rows in orphans.groupby("file")["row"]:
         year = int(file[-8:-4])
         frame = read(county_world / file)
-        assert not set(frame.iloc[rows.to_numpy() - 2]["户编号"]) & set(registry[year]["户编号"])
+        listed = (
+            registry[year]
+            if year in registry
+            else read(county_world / "monitoring" / f"monitoring_{year}.csv")
+        )
+        assert not set(frame.iloc[rows.to_numpy() - 2]["户编号"]) & set(listed["户编号"])
 
 
 @pytest.mark.slow

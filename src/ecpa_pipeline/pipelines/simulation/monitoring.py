@@ -231,94 +231,131 @@ def simulate_monitoring_years(
 
     Returns:
         household_years (one row per household and year, with ``in_system``: whether the
-        household is in the monitoring system's export that year) and person_years.
+        household is in the monitoring system — and its exports — that year) and
+        person_years (with ``in_system`` of the person's household).
     """
     rng = stream(sim["seed"], "monitoring")
-    mon, inc = sim["monitoring"], _income_params(sim)
-    n = len(households)
-    world = World(households, persons, villages, np.zeros((len(villages), 1)), np.zeros(n))
+    mon = sim["monitoring"]
+    world = World(
+        households, persons, villages, np.zeros((len(villages), 1)), np.zeros(len(households))
+    )
     state = _MonitoringState(households)
-    target = np.nanmean(households["income_2020"].to_numpy())
     exited = households["household_status"].to_numpy() == EXITED
     _precursor(rng, state, households, float(line_2020), mon)
     # The registry years' productivity differences shrink (persistence < 1) [U]: the period's
     # employment programmes (31 M 脱贫劳动力 in work [C]) lift the weakest earners most.
     median = np.median(state.productivity[exited])
     state.productivity = median * (state.productivity / median) ** mon["productivity_persistence"]
-    # 低保 is paid by tier below (补差), not as the registry years' flat amount per type.
-    untyped = _with_households(world, households.assign(household_type=""))
+    state.target = np.nanmean(households["income_2020"].to_numpy())
     hh_rows, person_rows = [], []
     for year in mon["years"]:
-        k = year - 2014
-        line = float(monitoring_line[year])
-        health = draw_health_shocks(rng, world, mon)
-        members, persons_now = members_work(
-            rng, world, year, k, health["illness"], health["illness"], inc
+        record, persons_now = _monitoring_year(
+            rng, world, state, year, float(monitoring_line[year]), sim
         )
-        shocks = draw_monitoring_shocks(rng, world, health, members, persons_now, mon)
-        # An illness that made a household a monitoring object keeps costing while monitored.
-        ongoing = state.monitored & (np.char.find(state.risks.astype(str), "因病") >= 0)
-        shocks["out_of_pocket"] = np.where(
-            ongoing & (shocks["out_of_pocket"] == 0),
-            np.round(rng.lognormal(np.log(mon["shocks"]["illness_out_of_pocket"][0] / 2), 0.8, n)),
-            shocks["out_of_pocket"],
+        hh_rows.append(record)
+        person_rows.append(
+            persons_now.assign(year=year, in_system=record["in_system"].to_numpy()[world.member_of])
         )
-        # Local work of the period (扶贫车间, 公益岗位, county industry) for able members at home.
-        at_home = persons_now["labour_skill"].isin(ABLE_LABOUR).to_numpy() & (
-            persons_now["migrant_work"].to_numpy() == "未务工"
-        )
-        members["wage"] = members["wage"] + world.per_household(
-            at_home * mon["local_job_income"] * rng.uniform(0.5, 1.0, len(at_home))
-        )
-        # Consolidation: industry and employment support keeps reaching households near the
-        # line (> 85 % of 脱贫户 and monitored households have an industry measure [C]).
-        near_line = state.prev_income_pc < 1.5 * line
-        state.productivity *= (
-            rng.lognormal(0.0, mon["productivity_sigma"], n)
-            * np.where(near_line, 1 + mon["support_gain"], 1.0)
-            * np.where(state.measures_last_year, 1 + mon["measure_productivity_gain"], 1.0)
-        )
-        growth = (1 + sim["ecommerce"]["online_growth"] * 0.5) ** (year - 2020)
-        ecommerce = {
-            "income": np.round(households["ecommerce_income_2020"].to_numpy() * growth),
-            "wage": np.zeros(n),
-            "business": np.round(households["ecommerce_income_2020"].to_numpy() * growth),
-        }
-        income = household_income(rng, untyped, state, year, k, members, ecommerce, shocks, inc)
-        _apply_losses(income, shocks)
-        income["ecommerce"] = ecommerce["income"]
-        target *= 1 + mon["income_growth"][year]
-        _scale_market_income(income, households["size"].to_numpy(), exited, target)
-        _minimum_living_allowance(rng, state, income, members, inc["dibao_per_person"][k], mon)
-        _scale_market_income(income, households["size"].to_numpy(), exited, target)
-        rigid = shocks["out_of_pocket"] + shocks["rigid_other"]
-        decision = _identify(rng, world, state, year, line, income, rigid, members, shocks, mon)
-        _eliminate(rng, state, year, line, income, members, decision, mon)
-        # The record follows the household: 缺劳动力 goes once a member can work again.
-        regained = state.monitored & ~decision["no_labour"]
-        regained &= np.char.find(state.risks.astype(str), "缺劳动力") >= 0
-        kept = (
-            pd.Series(state.risks[regained], dtype="str")
-            .str.replace(r";?缺劳动力", "", regex=True)
-            .str.strip(";")
-        )
-        state.risks[regained] = np.where(kept == "", "其他", kept)
-        # Households without labour are covered by 综合保障 while monitored (domain facts §1).
-        lacking = state.monitored & decision["no_labour"] & (state.measures != "")
-        lacking &= np.char.find(state.measures.astype(str), "综合保障") < 0
-        state.measures = np.where(lacking, state.measures + ";综合保障", state.measures)
-        state.measures_last_year = state.monitored & (state.measures != "")
-        state.prev_income_pc = income["per_capita"]
-        state.ever |= decision["identified"]
-        in_system = exited | state.ever
-        record = _household_year(world, state, year, line, income, rigid, shocks, decision)
-        hh_rows.append(record[in_system])
-        person_rows.append(persons_now.assign(year=year)[in_system[world.member_of]])
     return pd.concat(hh_rows, ignore_index=True), pd.concat(person_rows, ignore_index=True)
 
 
-def _with_households(world: World, households: pd.DataFrame) -> World:
-    return World(households, world.persons, world.villages, world.revenue, world.ready)
+def _monitoring_year(rng, world: World, state, year: int, line: float, sim: dict):
+    """One year of the monitoring period: work, shocks, income, 低保, identification,
+    elimination and the record's upkeep. Returns the year's household rows and person rows."""
+    mon, inc = sim["monitoring"], _income_params(sim)
+    households, n, k = world.households, world.n, year - 2014
+    exited = households["household_status"].to_numpy() == EXITED
+    health = draw_health_shocks(rng, world, mon)
+    members, persons_now = members_work(
+        rng, world, year, k, health["illness"], health["illness"], inc
+    )
+    # Labour as the export records it (劳动技能, weak labour included): what a household's
+    # risk 缺劳动力 and the county's checks refer to.
+    members["n_labour"] = world.per_household(
+        persons_now["labour_skill"].isin([*ABLE_LABOUR, "弱劳动力或半劳动力"]).to_numpy()
+    )
+    shocks = draw_monitoring_shocks(rng, world, health, members, persons_now, mon)
+    _ongoing_costs(rng, state, shocks, mon)
+    _local_work(rng, world, members, persons_now, mon)
+    _support(rng, state, line, mon)
+    growth = (1 + sim["ecommerce"]["online_growth"] * 0.5) ** (year - 2020)
+    online = np.round(households["ecommerce_income_2020"].to_numpy() * growth)
+    ecommerce = {"income": online, "wage": np.zeros(n), "business": online}
+    # 低保 is paid by tier below (补差), not as the registry years' flat amount per type.
+    untyped = World(
+        households.assign(household_type=""),
+        world.persons,
+        world.villages,
+        world.revenue,
+        world.ready,
+    )
+    income = household_income(rng, untyped, state, year, k, members, ecommerce, shocks, inc)
+    _apply_losses(income, shocks)
+    income["ecommerce"] = online
+    state.target *= 1 + mon["income_growth"][year]
+    size = households["size"].to_numpy()
+    _scale_market_income(income, size, exited, state.target)
+    _minimum_living_allowance(rng, state, income, members, inc["dibao_per_person"][k], mon)
+    _scale_market_income(income, size, exited, state.target)
+    rigid = shocks["out_of_pocket"] + shocks["rigid_other"]
+    decision = _identify(rng, world, state, year, line, income, rigid, members, shocks, mon)
+    _eliminate(rng, state, year, line, income, members, decision, mon)
+    _keep_record(state, decision)
+    state.prev_income_pc = income["per_capita"]
+    state.ever |= decision["identified"]
+    record = _household_year(world, state, year, line, income, rigid, shocks, decision)
+    return record.assign(in_system=exited | state.ever), persons_now
+
+
+def _ongoing_costs(rng, state, shocks: dict, mon: dict) -> None:
+    """An illness that made a household a monitoring object keeps costing while monitored."""
+    ongoing = state.monitored & (np.char.find(state.risks.astype(str), "因病") >= 0)
+    median = mon["shocks"]["illness_out_of_pocket"][0] / 2
+    shocks["out_of_pocket"] = np.where(
+        ongoing & (shocks["out_of_pocket"] == 0),
+        np.round(rng.lognormal(np.log(median), 0.8, len(ongoing))),
+        shocks["out_of_pocket"],
+    )
+
+
+def _local_work(rng, world: World, members: dict, persons_now: pd.DataFrame, mon: dict) -> None:
+    """Local work of the period (扶贫车间, 公益岗位, county industry) for able members at home."""
+    at_home = persons_now["labour_skill"].isin(ABLE_LABOUR).to_numpy() & (
+        persons_now["migrant_work"].to_numpy() == "未务工"
+    )
+    members["wage"] = members["wage"] + world.per_household(
+        at_home * mon["local_job_income"] * rng.uniform(0.5, 1.0, len(at_home))
+    )
+
+
+def _support(rng, state, line: float, mon: dict) -> None:
+    """Productivity drifts; industry and employment support keeps reaching households near
+    the line (> 85 % of 脱贫户 and monitored households have an industry measure [C]), and
+    monitored households' measures add to it."""
+    n = len(state.productivity)
+    near_line = state.prev_income_pc < 1.5 * line
+    state.productivity = state.productivity * (
+        rng.lognormal(0.0, mon["productivity_sigma"], n)
+        * np.where(near_line, 1 + mon["support_gain"], 1.0)
+        * np.where(state.measures_last_year, 1 + mon["measure_productivity_gain"], 1.0)
+    )
+
+
+def _keep_record(state, decision: dict) -> None:
+    """The record follows the household: 缺劳动力 goes once a member can work again, and
+    households without labour are covered by 综合保障 while monitored (domain facts §1)."""
+    regained = state.monitored & ~decision["no_labour"]
+    regained &= np.char.find(state.risks.astype(str), "缺劳动力") >= 0
+    kept = (
+        pd.Series(state.risks[regained], dtype="str")
+        .str.replace(r";?缺劳动力", "", regex=True)
+        .str.strip(";")
+    )
+    state.risks[regained] = np.where(kept == "", "其他", kept)
+    lacking = state.monitored & decision["no_labour"] & (state.measures != "")
+    lacking &= np.char.find(state.measures.astype(str), "综合保障") < 0
+    state.measures = np.where(lacking, state.measures + ";综合保障", state.measures)
+    state.measures_last_year = state.monitored & (state.measures != "")
 
 
 class _MonitoringState:
@@ -342,6 +379,7 @@ class _MonitoringState:
         self.elimination_mode = np.full(n, "", dtype=object)
         self.measures_last_year = np.zeros(n, bool)
         self.prev_income_pc = np.nan_to_num(households["income_2020"].to_numpy(), nan=0.0)
+        self.target = 0.0  # the 脱贫户's mean per-capita income the year's incomes follow
 
 
 def _apply_losses(income: dict, shocks: dict) -> None:
@@ -427,16 +465,16 @@ def _identify(rng, world, state, year, line, income, rigid, members, shocks, mon
     no_labour = members["n_labour"] == 0
     exited = world.households["household_status"].to_numpy() == EXITED
     collapse = any_shock & (income_pc < ident["collapse_share"] * state.prev_income_pc)
-    logit = (
-        w["below_line"] * below
-        + w["rigid_spending"] * np.clip(spending, 0, 2)
-        + w["income_collapse"] * collapse
-        + w["any_shock"] * any_shock
-        + w["no_labour"] * no_labour
-        + w["exited_household"] * exited
-        + w["far_above_line"] * (income_pc > 2 * line)
-        + rng.normal(0, ident["noise_sigma"], n)
-    )
+    logit_parts = {
+        "below_line": w["below_line"] * below,
+        "rigid_spending": w["rigid_spending"] * np.clip(spending, 0, 2),
+        "income_collapse": w["income_collapse"] * collapse,
+        "any_shock": w["any_shock"] * any_shock,
+        "no_labour": w["no_labour"] * no_labour,
+        "exited_household": w["exited_household"] * exited,
+        "far_above_line": w["far_above_line"] * (income_pc > 2 * line),
+    }
+    logit = sum(logit_parts.values()) + rng.normal(0, ident["noise_sigma"], n)
     candidates = ~state.monitored
     risk_prob = np.full(n, np.nan)
     intercept = _solve_intercept(logit[candidates], ident["entry_rate"][year])
@@ -444,8 +482,13 @@ def _identify(rng, world, state, year, line, income, rigid, members, shocks, mon
     identified = candidates & (rng.random(n) < np.nan_to_num(risk_prob))
     month = rng.integers(1, 13, n)
     severe = (spending >= ident["severe_spending_share"]) | collapse
-    # A sudden shock makes a 突发严重困难户 whatever the household's status (domain facts §1).
-    category = np.where(severe & any_shock, SUDDEN, np.where(exited, UNSTABLE, MARGINAL))
+    # A household identified mainly because a shock overwhelmed it is a 突发严重困难户, whatever
+    # its status; one identified mainly for its low income is classed by status (facts §1).
+    shock_part = (
+        logit_parts["rigid_spending"] + logit_parts["income_collapse"] + logit_parts["any_shock"]
+    )
+    mainly_shock = severe & any_shock & (shock_part > logit_parts["below_line"])
+    category = np.where(mainly_shock, SUDDEN, np.where(exited, UNSTABLE, MARGINAL))
     risks = _risk_codes(state, shocks, no_labour)
     delayed = rng.random(n) < mon["elimination"]["measure_delay_share"]
     measures = _measures(rng, risks, delayed & (month == 12))
@@ -467,6 +510,8 @@ def _identify(rng, world, state, year, line, income, rigid, members, shocks, mon
         "risk_prob": risk_prob,
         "below_line": income_pc < line,
         "severe_spending": severe,
+        "medical_share": shocks["out_of_pocket"] / np.clip(net, 1000, None),
+        "other_share": shocks["rigid_other"] / np.clip(net, 1000, None),
         "any_shock": any_shock,
         "no_labour": no_labour,
     }
@@ -518,7 +563,10 @@ def _eliminate(rng, state, year, line, income, members, decision, mon) -> None:
         & (months >= el["min_months"])
         & (state.measures != "")
         & ~decision["below_line"]
-        & ~decision["severe_spending"]
+        & (
+            _spending_after_assistance(state, decision, el)
+            < mon["identification"]["severe_spending_share"]
+        )
         & ~decision["no_labour"]
     )
     helped = eligible & (rng.random(n) < el["rate"])
@@ -532,6 +580,15 @@ def _eliminate(rng, state, year, line, income, members, decision, mon) -> None:
     state.elimination_mode = np.where(
         helped, "帮扶消除", np.where(natural, "自然消除", state.elimination_mode)
     )
+
+
+def _spending_after_assistance(state, decision: dict, el: dict) -> np.ndarray:
+    """Rigid spending over net income once 健康帮扶 (medical assistance) and 教育帮扶 have paid
+    their share: what still stands between a monitored household and risk elimination."""
+    measures = state.measures.astype(str)
+    medical = np.where(np.char.find(measures, "健康帮扶") >= 0, 1 - el["medical_assistance"], 1.0)
+    other = np.where(np.char.find(measures, "教育帮扶") >= 0, 1 - el["education_assistance"], 1.0)
+    return decision["medical_share"] * medical + decision["other_share"] * other
 
 
 def _household_year(world, state, year, line, income, rigid, shocks, decision) -> pd.DataFrame:

@@ -155,11 +155,13 @@ def export_monitoring(
         ignore_index=True,
     )
     files, truth = {}, []
+    listed = monitoring_years[monitoring_years["in_system"]]
+    listed_persons = monitoring_person_years[monitoring_person_years["in_system"]]
     for year in sim["monitoring"]["years"]:
         frame = monitoring_exports.monitoring_file(
             year,
-            monitoring_years[monitoring_years["year"] == year],
-            monitoring_person_years[monitoring_person_years["year"] == year],
+            listed[listed["year"] == year],
+            listed_persons[listed_persons["year"] == year],
             population,
             people,
             people_ids,
@@ -220,8 +222,9 @@ def export_income(
     of the registry's households to 2020, of the monitoring system's from 2021."""
     rng = stream(sim["seed"], "export_income")
     files, truth = {}, []
+    in_system = monitoring_years[monitoring_years["in_system"]]
     periods = [(year, household_years, households_) for year in sim["years"]] + [
-        (year, monitoring_years, population) for year in sim["monitoring"]["years"]
+        (year, in_system, population) for year in sim["monitoring"]["years"]
     ]
     for year, years, listed in periods:
         frame = registry_exports.income_file(
@@ -332,9 +335,10 @@ def export_market(
 def collect_monitoring_truth(
     population: pd.DataFrame, monitoring_years: pd.DataFrame
 ) -> pd.DataFrame:
-    """Each monitoring household-year's truth: ``risk_prob`` is the chance that a household
-    not monitored at the start of ``year`` is identified during it; shocks, rigid spending
-    and whether the income was below the line — for evaluation only."""
+    """Each monitoring household-year's truth — also of ordinary households the system never
+    listed (``in_system``): ``risk_prob`` is the chance that a household not monitored at the
+    start of ``year`` is identified during it; shocks, rigid spending and whether the income
+    was below the line — for evaluation only."""
     static = population[["household_code", "village_code", "household_status"]]
     years = monitoring_years.drop(
         columns=[

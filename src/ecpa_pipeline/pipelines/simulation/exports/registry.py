@@ -196,7 +196,9 @@ def _household_defects(
     frame.loc[two_heads, "relation"] = "户主"
     mark(frame, two_heads, "registry_two_heads")
 
-    disagree = pick(rng, n, rates["registry_member_disagrees"], ~head & repeats)
+    # Only where the household has a cause to disagree with (普通农户 have none).
+    has_cause = (frame["main_cause"] != "").to_numpy()
+    disagree = pick(rng, n, rates["registry_member_disagrees"], ~head & repeats & has_cause)
     frame.loc[disagree, "main_cause"] = np.where(
         frame.loc[disagree, "main_cause"] == "因病", "缺资金", "因病"
     )
