@@ -63,6 +63,7 @@ simulate-if-empty: install
 run: simulate-if-empty
 	$(BIN)/kedro run --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=exit_model --params "data_dir=$(DATA_DIR)"
+	$(BIN)/kedro run --pipelines=monitoring_risk --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=product_recommendation --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=household_ranking --params "data_dir=$(DATA_DIR)"
 

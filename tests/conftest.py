@@ -183,3 +183,22 @@ def trained_store(tiny_modelled, tmp_path_factory, kedro_env):
     first = pd.read_parquet(tiny_modelled / "07_model_output" / "exit_test_scores.parquet")
     kedro_run("exit_model", tiny_modelled, store)
     return {"path": store, "data": tiny_modelled, "first_scores": first}
+
+
+def assert_no_personal_data(store: Path, data: Path, person_tables: tuple[str, ...]) -> None:
+    """No ID number, phone, household code or name (3+ characters) of the data folder's
+    people anywhere in the MLflow store ``store`` (database and artifacts)."""
+    primary = data / "03_primary"
+    people = pd.concat([pd.read_parquet(primary / f"{t}.parquet") for t in person_tables])
+    needles = (
+        set(people["id_number"].dropna())
+        | set(people["phone"].dropna())
+        | set(people["household_code"].dropna())
+    )
+    names = {n for n in people["name"].dropna() if len(n) >= 3}
+    files = [p for p in store.rglob("*") if p.is_file()]
+    assert any(p.name == "mlflow.db" for p in files) and len(files) > 10
+    for path in files:
+        text = path.read_bytes().decode("utf-8", errors="ignore")
+        leaked = [n for n in needles if n in text] + [n for n in names if n in text]
+        assert not leaked, (path, leaked[:3])

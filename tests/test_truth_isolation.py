@@ -12,6 +12,8 @@ EVALUATION_NODES = {
     "evaluate_rankers_node",
     "report_data_quality_node",
     "key_exit_truth_node",
+    "monitoring_risk.evaluate_exit_model_node",
+    "key_monitoring_truth_node",
 }
 
 
@@ -44,7 +46,7 @@ def test_the_product_and_exit_evaluations_read_the_truth():
     pipelines = register_pipelines()
     readers = {
         n.name
-        for p in ("exit_model", "product_recommendation", "cleaning", "features")
+        for p in ("exit_model", "monitoring_risk", "product_recommendation", "cleaning", "features")
         for n in pipelines[p].nodes
         if any(_is_truth(d) for d in n.inputs)
     }

@@ -6,6 +6,9 @@
 - ``exit_model``: trains, calibrates, evaluates and explains the poverty-exit model and logs
   its inference pipeline to MLflow, registered as ``poverty_exit``. Run it on its own
   (kedro-mlflow logs a model only for a training pipeline run by itself).
+- ``monitoring_risk``: the exit model's nodes under the namespace ``monitoring_risk`` on the
+  monitoring system's households (2021 onwards): the probability of being identified as a
+  monitoring object next year, registered as ``monitoring_risk``. Run it on its own.
 - ``product_recommendation``: ranks characteristic products per village (一村一品) with
   LightGBM LambdaRank, logs metrics against baselines, registers the ranker as
   ``village_products`` and writes per-village recommendations with reasons.
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kedro.pipeline import Pipeline
+from kedro.pipeline import Pipeline, pipeline
 from kedro_mlflow.pipeline import pipeline_ml_factory
 
 from ecpa_pipeline.pipelines import (
@@ -49,17 +52,48 @@ def register_pipelines() -> dict[str, Pipeline]:
         "product_recommendation": product_recommendation.create_pipeline(),
         "household_ranking": household_ranking.create_pipeline(),
     }
-    pipelines["exit_model"] = pipeline_ml_factory(
-        training=exit_model.create_pipeline(),
-        inference=exit_model.create_inference_pipeline(),
-        input_name="exit_model_features",
+    pipelines["exit_model"] = _logged_model(
+        exit_model.create_pipeline(), exit_model.create_inference_pipeline(), "poverty_exit"
+    )
+    # The same nodes on the monitoring system's households (2021 onwards), under a namespace.
+    model_params = {"params:exit_model": "params:monitoring_risk"}
+    pipelines["monitoring_risk"] = _logged_model(
+        pipeline(
+            exit_model.create_pipeline(),
+            namespace="monitoring_risk",
+            inputs={
+                "exit_model_input": "monitoring_model_input",
+                "truth_exit_by_household_key": "truth_monitoring_by_household_key",
+                "pseudonym_key_if_keyed": "pseudonym_key_if_keyed",
+            },
+            parameters={**model_params, "params:poverty_line": "params:monitoring_line"},
+        ),
+        pipeline(
+            exit_model.create_inference_pipeline(),
+            namespace="monitoring_risk",
+            parameters=model_params,
+        ),
+        "monitoring_risk",
+        input_name="monitoring_risk.exit_model_features",
+    )
+    pipelines["__default__"] = pipelines["cleaning"] + pipelines["features"]
+    return pipelines
+
+
+def _logged_model(
+    training: Pipeline, inference: Pipeline, name: str, input_name: str = "exit_model_features"
+) -> Pipeline:
+    """A training pipeline that logs its inference pipeline to MLflow as the model ``name``
+    (registered under the same name)."""
+    return pipeline_ml_factory(
+        training=training,
+        inference=inference,
+        input_name=input_name,
         log_model_kwargs={
-            "name": "poverty_exit",
-            "registered_model_name": "poverty_exit",
+            "name": name,
+            "registered_model_name": name,
             # The package travels with the model: it loads where the project is not installed.
             "code_paths": [str(PACKAGE_DIR)],
             "signature": "auto",
         },
     )
-    pipelines["__default__"] = pipelines["cleaning"] + pipelines["features"]
-    return pipelines

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
-from tests.conftest import PROJECT_ROOT, mlflow_env
+from tests.conftest import PROJECT_ROOT, assert_no_personal_data, mlflow_env
 
 pytestmark = pytest.mark.slow
 
@@ -114,20 +114,7 @@ def test_the_registered_model_reproduces_the_scores_in_a_fresh_process(store, tm
 
 
 def test_no_personal_data_anywhere_in_the_mlflow_store(store):
-    persons = pd.read_parquet(store["data"] / "03_primary" / "persons.parquet")
-    households = pd.read_parquet(store["data"] / "03_primary" / "households.parquet")
-    needles = (
-        set(persons["id_number"].dropna())
-        | set(persons["phone"].dropna())
-        | set(households["household_code"])
-    )
-    names = {n for n in persons["name"].dropna() if len(n) >= 3}
-    files = [p for p in store["path"].rglob("*") if p.is_file()]
-    assert any(p.name == "mlflow.db" for p in files) and len(files) > 10
-    for path in files:
-        text = path.read_bytes().decode("utf-8", errors="ignore")
-        leaked = [n for n in needles if n in text] + [n for n in names if n in text]
-        assert not leaked, (path, leaked[:3])
+    assert_no_personal_data(store["path"], store["data"], ("persons",))
 
 
 def test_review_notebook_runs_headless(store, runs, kedro_env):

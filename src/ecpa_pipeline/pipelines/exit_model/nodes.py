@@ -18,6 +18,7 @@ from ecpa_pipeline.domain.metrics import (
     budget_size,
 )
 from ecpa_pipeline.domain.pseudonym import hash_ids
+from ecpa_pipeline.errors import ProjectError
 
 from .model import (
     FeatureEncoder,
@@ -42,6 +43,7 @@ def split_transitions(model_input: pd.DataFrame, params: dict) -> tuple[pd.DataF
         train, validation, test, and the test rows' id + features (the model's input).
     """
     time, label = params["time_column"], params["label"]
+    check_no_label_fields(params["features"], params.get("never_features", []))
     if params.get("ids", "pseudonymous") == "hash":
         # A survey's own ids: only their digests are fitted, scored and logged.
         id_column = params["id_column"]
@@ -75,6 +77,30 @@ def split_transitions(model_input: pd.DataFrame, params: dict) -> tuple[pd.DataF
         test_rows.reset_index(drop=True),
         model_features(test_rows, params),
     )
+
+
+def score_column(params: dict) -> str:
+    """The name of the calibrated probability in the model's output (``score_column``)."""
+    return params.get("score_column", "exit_probability")
+
+
+def check_no_label_fields(features, never: list[str]) -> None:
+    """Refuse a feature that encodes the label (``never_features``; ``name*`` matches a
+    prefix): such a field is filled because of the outcome, and a model using it scores
+    well in testing and fails in use.
+
+    Raises:
+        ProjectError: naming the offending features.
+    """
+    found = [
+        f
+        for f in features
+        if any(f == n or (n.endswith("*") and f.startswith(n[:-1])) for n in never)
+    ]
+    if found:
+        raise ProjectError(
+            f"feature(s) {found} encode the label (never_features in parameters): remove them"
+        )
 
 
 def canonical_order(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
@@ -180,7 +206,7 @@ def score_exit(
     scores = pd.DataFrame(
         {
             params["id_column"]: features[params["id_column"]].to_numpy(),
-            "exit_probability": calibrated,
+            score_column(params): calibrated,
             "raw_score": raw,
         }
     )
@@ -196,7 +222,7 @@ def _baselines(
     params: dict,
 ) -> dict[str, np.ndarray]:
     """Scores of the baselines on the test rows, each fitted on earlier transitions only."""
-    label, time = params["label"], params["time_column"]
+    label = params["label"]
     base = params["baselines"]
     scores = {}
     group = base.get("hazard_group")
@@ -208,12 +234,9 @@ def _baselines(
         )
     rule = base.get("official_rule")
     if rule:
-        # Official rule: income at t above next year's line and the guarantees met.
-        line_next = (test[time] + 1).map({int(k): v for k, v in poverty_line.items()})
-        meets = (test[rule["income_column"]] >= line_next) & (test[rule["guarantees_column"]] == 1)
-        valid_line = (validation[time] + 1).map({int(k): v for k, v in poverty_line.items()})
-        valid_meets = (validation[rule["income_column"]] >= valid_line) & (
-            validation[rule["guarantees_column"]] == 1
+        # The official rule as a flag, scored with the flag's observed rate in validation.
+        meets, valid_meets = (
+            official_rule(rows, poverty_line, rule, params) for rows in (test, validation)
         )
         rate = validation.groupby(valid_meets.to_numpy())[label].mean()
         scores["official_rule"] = meets.map(lambda m: rate.get(m, float(m))).to_numpy(float)
@@ -229,12 +252,27 @@ def _baselines(
     return scores
 
 
+def official_rule(rows: pd.DataFrame, lines: dict, rule: dict, params: dict) -> pd.Series:
+    """Whether each row meets the official rule. ``kind: exit`` (default): income at t at or
+    above next year's line and the guarantees met. ``kind: at_risk``: income at t below
+    ``line_multiple`` × the year's line, or any of ``shock_columns`` (a recent shock)."""
+    by_year = {int(k): float(v) for k, v in lines.items()}
+    time = rows[params["time_column"]]
+    income = rows[rule["income_column"]]
+    if rule.get("kind", "exit") == "at_risk":
+        flagged = income < rule["line_multiple"] * time.map(by_year)
+        for column in rule.get("shock_columns", []):
+            flagged |= rows[column].fillna(0).astype(float) > 0
+        return flagged
+    return (income >= (time + 1).map(by_year)) & (rows[rule["guarantees_column"]] == 1)
+
+
 def _oracle(test: pd.DataFrame, truth: pd.DataFrame, params: dict) -> np.ndarray | None:
     """The simulation's true exit probabilities for the test transitions (None with real
     data: ``truth`` has no rows)."""
     if truth.empty:
         return None
-    lookup = truth.set_index(["household_key", "year"])["exit_prob"]
+    lookup = truth.set_index(["household_key", "year"])[params.get("oracle_column", "exit_prob")]
     index = pd.MultiIndex.from_arrays(
         [test[params["id_column"]].to_numpy(), test[params["time_column"]].to_numpy()]
     )
@@ -260,16 +298,24 @@ def evaluate_exit_model(
     y = test[params["label"]].to_numpy(int)
     k = budget_size(y, params.get("budget"))
     threshold = params["operating_threshold"]
-    predictions = {"model": scores["exit_probability"].to_numpy(float)}
+    predictions = {"model": scores[score_column(params)].to_numpy(float)}
     predictions |= _baselines(train, validation, test, poverty_line, params)
+    scored = {name: (y, p, k) for name, p in predictions.items()}
     oracle = _oracle(test, truth, params)
-    if oracle is not None and np.isfinite(oracle).all():
+    known = np.isfinite(oracle) if oracle is not None else np.zeros(0, dtype=bool)
+    if known.all() and len(known):
         predictions["oracle"] = oracle
+        scored["oracle"] = (y, oracle, k)
+    elif known.any():
+        # The truth knows no risk for a few rows (an export's planted error made them look
+        # unmonitored): the oracle is scored on the rest, its n says how many.
+        logger.info("Oracle scored on %d of %d test rows", int(known.sum()), len(known))
+        scored["oracle"] = (y[known], oracle[known], budget_size(y[known], params.get("budget")))
     rows = []
-    for name, p in predictions.items():
-        low, high = bootstrap_interval(y, p, seed=params["seed"])
+    for name, (yy, p, kk) in scored.items():
+        low, high = bootstrap_interval(yy, p, seed=params["seed"])
         rows.append(
-            {"scorer": name, **binary_metrics(y, p, k, threshold)}
+            {"scorer": name, **binary_metrics(yy, p, kk, threshold)}
             | {"roc_auc_low": low, "roc_auc_high": high}
         )
     table = pd.DataFrame(rows)
@@ -308,7 +354,7 @@ def fairness_table(scores: pd.DataFrame, test: pd.DataFrame, params: dict) -> pd
     same k households the overall metrics select (ties in stable order), counted per group,
     so that group errors add up to the overall ones."""
     y = test[params["label"]].to_numpy(int)
-    p = scores["exit_probability"].to_numpy(float)
+    p = scores[score_column(params)].to_numpy(float)
     selected = np.zeros(len(p), dtype=bool)
     selected[np.argsort(-p, kind="stable")[: budget_size(y, params.get("budget"))]] = True
     rows = []

@@ -60,7 +60,11 @@ def importance_plot(importance: pd.DataFrame, top: int = 20):
 def audit_tags(model_input: pd.DataFrame, key: dict | None, params: dict) -> dict[str, str]:
     """Tags that let an auditor reproduce the run: code version, seed, input digest, and the
     fingerprint of the key that made the pseudonyms (None: a survey without pseudonyms)."""
-    tags = code_tags() | {"seed": str(params["seed"])} | input_tags(exit_model_input=model_input)
+    tags = (
+        code_tags()
+        | {"seed": str(params["seed"])}
+        | input_tags(**{params.get("input_name", "exit_model_input"): model_input})
+    )
     return tags | (key or {})
 
 
@@ -94,7 +98,8 @@ def model_card(
     )
     model = metrics.set_index("scorer").loc["model"]
     training = params.get("training", {})
-    template = (Path(__file__).parent / "model_card.md").read_text(encoding="utf-8")
+    card = params.get("model_card", "model_card.md")
+    template = (Path(__file__).parent / card).read_text(encoding="utf-8")
     return template.format(
         time=time,
         label=label,

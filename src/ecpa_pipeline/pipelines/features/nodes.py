@@ -101,15 +101,22 @@ def village_context(
     previous = grid.groupby("village_code")["online_sales_yuan"].shift(1)
     grid["online_sales_growth"] = np.log1p(grid["online_sales_yuan"]) - np.log1p(previous)
     # Remoteness quintile (1 = nearest the county seat), an audit group.
-    grid["remoteness_quintile"] = (
-        pd.qcut(grid["county_distance_km"].rank(method="first"), 5, labels=False).astype("Int64")
-        + 1
-    )
+    grid["remoteness_quintile"] = remoteness_quintile(grid["county_distance_km"])
     return grid.drop(columns=["households", "registered_poor_households"])
 
 
-def household_keys(households: pd.DataFrame, secret: str) -> tuple[pd.DataFrame, dict, dict]:
-    """Each household code's pseudonym (HMAC with the local key), and the key's fingerprint
+def remoteness_quintile(distance: pd.Series) -> pd.Series:
+    """Quintile of the distance to the county seat (1 = nearest), an audit group; with fewer
+    than five values, as many groups as values."""
+    groups = min(5, int(distance.notna().sum())) or 1
+    return pd.qcut(distance.rank(method="first"), groups, labels=False).astype("Int64") + 1
+
+
+def household_keys(
+    households: pd.DataFrame, secret: str, monitoring_households: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, dict, dict]:
+    """Each household code's pseudonym (HMAC with the local key) — of the registry's
+    households and the monitoring system's (普通农户 included) — and the key's fingerprint
     ``{"pseudonym_key_fingerprint": …}`` twice: for the data folder (the runs that use these
     pseudonyms tag it and compare it) and as this run's MLflow tag. The only
     node that holds the key: every other step joins on this table (kept in the local data
@@ -126,7 +133,9 @@ def household_keys(households: pd.DataFrame, secret: str) -> tuple[pd.DataFrame,
             "'import secrets; print(secrets.token_hex(32))' — and keep it: another key gives "
             "every household another pseudonym"
         )
-    codes = pd.Series(households["household_code"].dropna().unique(), name="household_code")
+    tables = [households] if monitoring_households is None else [households, monitoring_households]
+    listed = pd.concat([t["household_code"] for t in tables], ignore_index=True)
+    codes = pd.Series(listed.dropna().unique(), name="household_code")
     codes = codes.sort_values(ignore_index=True)
     keys = pd.DataFrame({"household_code": codes, "household_key": pseudonymise(codes, secret)})
     key = {"pseudonym_key_fingerprint": fingerprint(secret)}
@@ -139,16 +148,22 @@ def exit_truth_by_key(truth: pd.DataFrame | None, keys: pd.DataFrame) -> pd.Data
 
     ``exit_prob`` of year t+1 is the probability of exiting during t+1; it is keyed by the
     transition's starting year t, as the model input is."""
-    columns = {"household_key": "str", "year": "int64", "exit_prob": "float64"}
+    return truth_by_key(truth, keys, "exit_prob")
+
+
+def truth_by_key(truth: pd.DataFrame | None, keys: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The truth's ``column`` of year t+1 under each household's pseudonym, keyed by t (the
+    year a model input row describes); no rows without ``_truth/``."""
+    columns = {"household_key": "str", "year": "int64", column: "float64"}
     if truth is None:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    known = truth[truth["exit_prob"].notna()]
+    known = truth[truth[column].notna()]
     keyed = known.merge(keys, on="household_code", how="inner")
     return pd.DataFrame(
         {
             "household_key": keyed["household_key"].astype("str"),
             "year": keyed["year"].astype("int64") - 1,
-            "exit_prob": keyed["exit_prob"].astype("float64"),
+            column: keyed[column].astype("float64"),
         }
     ).reset_index(drop=True)
 
@@ -184,57 +199,19 @@ def exit_model_input(
     label = pd.Series(np.where(exited, 1.0, np.where(still_poor, 0.0, np.nan)), index=hh.index)
     label[(hh["year"] + 1).isin(exit_plan["decreed_years"])] = np.nan
 
-    size = hh["member_count"].clip(lower=1)
-    gross = hh[["wage_income", "business_income", "property_income", "transfer_income"]].sum(
-        axis=1, min_count=1
-    )
-    earned = hh[["wage_income", "business_income"]].sum(axis=1, min_count=1)
     assist = [c for c in hh.columns if c.startswith("assist_")]
     features = pd.DataFrame(
         {
-            "household_key": hh["household_code"].map(
-                keys.set_index("household_code")["household_key"]
-            ),
-            "year": hh["year"],
-            "village_code": hh["village_code"],
-            "county_code": hh["county_code"],
+            **identity(hh, keys),
             params["label"]: label,
             # Next year's planned exit share: fixed in advance, a base rate, not an outcome.
             "exit_plan_next_year": (hh["year"] + 1).map(
                 {int(k): v for k, v in exit_plan["shares"].items()}
             ),
-            # composition
-            "household_size": hh["member_count"],
-            "dependency_ratio": hh["dependency_ratio"],
-            "n_labour_ordinary": hh["n_labour_ordinary"],
-            "n_labour_skilled": hh["n_labour_skilled"],
-            "n_labour_weak": hh["n_labour_weak"],
-            "n_no_labour": hh["n_no_labour"],
-            "labour_share": (hh["n_labour_ordinary"] + hh["n_labour_skilled"]) / size,
-            "education_max": hh["education_max"],
-            "education_mean": hh["education_mean"],
-            "n_serious_illness": hh["n_serious_illness"],
-            "n_chronic_illness": hh["n_chronic_illness"],
-            "n_disabled": hh["n_disabled"],
-            "n_students": hh["n_student"],
-            "migrant_months": hh["migrant_months"],
-            "n_migrants": hh["n_migrant"],
-            "head_female": (hh["head_sex"] == "女").astype(float).where(hh["head_sex"].notna()),
-            "head_age": hh["head_age"],
-            "head_minority": (hh["head_ethnicity"] != "汉族")
-            .astype(float)
-            .where(hh["head_ethnicity"].notna()),
+            **composition(hh),
             "household_type": hh["household_type"],
             "main_cause": hh["main_cause"],
-            # income at t, relative to the year's line, and its structure
-            "income_to_line": hh["income_to_line"],
-            "income_per_capita": hh["income_per_capita"],
-            "log_income_per_capita": np.log1p(hh["income_per_capita"].clip(lower=0)),
-            "wage_share": hh["wage_income"] / gross.where(gross > 0),
-            "business_share": (hh["business_income"] - hh["business_cost"])
-            / gross.where(gross > 0),
-            "transfer_share": hh["transfer_income"] / gross.where(gross > 0),
-            "ecommerce_share": hh["ecommerce_income"] / earned.where(earned > 0),
+            **income_structure(hh),
             # 两不愁三保障 at t
             "guarantees_met": hh["guarantees_met"].astype(float),
             "unmet_guarantees": hh["unmet_guarantees"],
@@ -242,38 +219,113 @@ def exit_model_input(
             "water_secure": hh["water_secure"].astype(float),
             "education_secure": hh["education_secure"].astype(float),
             "medical_secure": hh["medical_secure"].astype(float),
-            # assets and access
-            "farmland_mu_per_capita": hh["farmland_mu"] / size,
-            "forest_mu": hh["forest_mu"],
-            "housing_m2_per_capita": hh["housing_m2"] / size,
-            "road_distance_km": hh["road_distance_km"],
-            "access_road": hh["access_road"],
-            "cooperative_member": hh["cooperative_member"].astype(float),
-            "ecommerce_mode": hh["ecommerce_mode"],
+            **assets(hh),
             **{c: hh[c].astype(float) for c in assist},
             "n_assistance_measures": hh[assist].sum(axis=1),
             # history
             "years_registered": hh["years_registered"],
             "previous_status": hh["previous_status"].fillna("首次登记"),
-            # village context at t
-            "terrain": hh["terrain"],
-            "elevation_m": hh["elevation_m"],
-            "county_distance_km": hh["county_distance_km"],
-            "paved_road": hh["paved_road"].astype(float),
-            "broadband": hh["broadband"].astype(float),
-            "express_point": hh["express_point"].astype(float),
-            "ecommerce_station": hh["ecommerce_station"].astype(float),
-            "cold_chain": hh["cold_chain"].astype(float),
-            "poor_village": hh["poor_village"].astype(float),
+            **village_conditions(hh),
             "village_incidence": hh["village_incidence"],
             "village_online_sales": np.log1p(hh["online_sales_yuan"]),
             "village_online_sales_growth": hh["online_sales_growth"],
-            # audit groups
-            "minority_head": hh["head_ethnicity"].ne("汉族").map({True: "minority", False: "han"}),
-            "female_head": hh["head_sex"].eq("女").map({True: "female", False: "male"}),
-            "disability_in_household": hh["n_disabled"].gt(0).map({True: "yes", False: "no"}),
-            "region": hh["region"],
-            "remoteness_quintile": hh["remoteness_quintile"].astype("str"),
+            **audit_groups(hh),
         }
     )
     return features.sort_values(["year", "household_key"]).reset_index(drop=True)
+
+
+def identity(hh: pd.DataFrame, keys: pd.DataFrame) -> dict:
+    """The pseudonymous key, year, village and county of each household-year."""
+    return {
+        "household_key": hh["household_code"].map(
+            keys.set_index("household_code")["household_key"]
+        ),
+        "year": hh["year"],
+        "village_code": hh["village_code"],
+        "county_code": hh["county_code"],
+    }
+
+
+def composition(hh: pd.DataFrame) -> dict:
+    """Members, labour, education, health, schooling, migrant work and the head."""
+    size = hh["member_count"].clip(lower=1)
+    return {
+        "household_size": hh["member_count"],
+        "dependency_ratio": hh["dependency_ratio"],
+        "n_labour_ordinary": hh["n_labour_ordinary"],
+        "n_labour_skilled": hh["n_labour_skilled"],
+        "n_labour_weak": hh["n_labour_weak"],
+        "n_no_labour": hh["n_no_labour"],
+        "labour_share": (hh["n_labour_ordinary"] + hh["n_labour_skilled"]) / size,
+        "education_max": hh["education_max"],
+        "education_mean": hh["education_mean"],
+        "n_serious_illness": hh["n_serious_illness"],
+        "n_chronic_illness": hh["n_chronic_illness"],
+        "n_disabled": hh["n_disabled"],
+        "n_students": hh["n_student"],
+        "migrant_months": hh["migrant_months"],
+        "n_migrants": hh["n_migrant"],
+        "head_female": (hh["head_sex"] == "女").astype(float).where(hh["head_sex"].notna()),
+        "head_age": hh["head_age"],
+        "head_minority": (hh["head_ethnicity"] != "汉族")
+        .astype(float)
+        .where(hh["head_ethnicity"].notna()),
+    }
+
+
+def income_structure(hh: pd.DataFrame) -> dict:
+    """Income at t relative to the year's line (``income_to_line``), and its structure."""
+    gross = hh[["wage_income", "business_income", "property_income", "transfer_income"]].sum(
+        axis=1, min_count=1
+    )
+    earned = hh[["wage_income", "business_income"]].sum(axis=1, min_count=1)
+    return {
+        "income_to_line": hh["income_to_line"],
+        "income_per_capita": hh["income_per_capita"],
+        "log_income_per_capita": np.log1p(hh["income_per_capita"].clip(lower=0)),
+        "wage_share": hh["wage_income"] / gross.where(gross > 0),
+        "business_share": (hh["business_income"] - hh["business_cost"]) / gross.where(gross > 0),
+        "transfer_share": hh["transfer_income"] / gross.where(gross > 0),
+        "ecommerce_share": hh["ecommerce_income"] / earned.where(earned > 0),
+    }
+
+
+def assets(hh: pd.DataFrame) -> dict:
+    """Land, housing, access and ties (cooperative, e-commerce)."""
+    size = hh["member_count"].clip(lower=1)
+    return {
+        "farmland_mu_per_capita": hh["farmland_mu"] / size,
+        "forest_mu": hh["forest_mu"],
+        "housing_m2_per_capita": hh["housing_m2"] / size,
+        "road_distance_km": hh["road_distance_km"],
+        "access_road": hh["access_road"],
+        "cooperative_member": hh["cooperative_member"].astype(float),
+        "ecommerce_mode": hh["ecommerce_mode"],
+    }
+
+
+def village_conditions(hh: pd.DataFrame) -> dict:
+    """The village survey's conditions of the household's village."""
+    return {
+        "terrain": hh["terrain"],
+        "elevation_m": hh["elevation_m"],
+        "county_distance_km": hh["county_distance_km"],
+        "paved_road": hh["paved_road"].astype(float),
+        "broadband": hh["broadband"].astype(float),
+        "express_point": hh["express_point"].astype(float),
+        "ecommerce_station": hh["ecommerce_station"].astype(float),
+        "cold_chain": hh["cold_chain"].astype(float),
+        "poor_village": hh["poor_village"].astype(float),
+    }
+
+
+def audit_groups(hh: pd.DataFrame) -> dict:
+    """The groups fairness is checked in."""
+    return {
+        "minority_head": hh["head_ethnicity"].ne("汉族").map({True: "minority", False: "han"}),
+        "female_head": hh["head_sex"].eq("女").map({True: "female", False: "male"}),
+        "disability_in_household": hh["n_disabled"].gt(0).map({True: "yes", False: "no"}),
+        "region": hh["region"],
+        "remoteness_quintile": hh["remoteness_quintile"].astype("str"),
+    }

@@ -1,9 +1,10 @@
 """The ``features`` pipeline: primary tables → the exit model's input (one row per
-household-year registered poor at t, label = exit at t+1)."""
+household-year registered poor at t, label = exit at t+1) and the monitoring-risk model's
+(one row per household-year not monitored at the end of t, label = identified at t+1)."""
 
 from kedro.pipeline import Node, Pipeline
 
-from . import nodes
+from . import monitoring, nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -18,7 +19,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.household_keys,
-                ["households", "pseudonym_secret"],
+                ["households", "pseudonym_secret", "monitoring_households"],
                 ["household_keys", "pseudonym_key", "features_key_tags"],
                 name="household_keys_node",
             ),
@@ -40,6 +41,30 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 "exit_model_input",
                 name="exit_model_input_node",
+            ),
+            Node(
+                nodes.member_features,
+                "monitoring_persons",
+                "monitoring_member_features",
+                name="monitoring_member_features_node",
+            ),
+            Node(
+                monitoring.monitoring_truth_by_key,
+                ["truth_monitoring_years_if_simulated", "household_keys"],
+                "truth_monitoring_by_household_key",
+                name="key_monitoring_truth_node",
+            ),
+            Node(
+                monitoring.monitoring_model_input,
+                [
+                    "monitoring_households",
+                    "monitoring_member_features",
+                    "villages",
+                    "household_keys",
+                    "params:monitoring_risk",
+                ],
+                "monitoring_model_input",
+                name="monitoring_model_input_node",
             ),
         ],
         tags="features",

@@ -1,0 +1,140 @@
+"""The monitoring-risk model: its input never sees a field that encodes the label, and
+``kedro run --pipelines=monitoring_risk`` trains, evaluates and registers it in MLflow."""
+
+from __future__ import annotations
+
+import re
+
+import mlflow
+import pandas as pd
+import pytest
+
+from ecpa_pipeline.errors import ProjectError
+from ecpa_pipeline.pipelines.exit_model.nodes import check_no_label_fields, split_transitions
+from ecpa_pipeline.pipelines.features.monitoring import monitoring_model_input
+from tests.conftest import assert_no_personal_data, kedro_run
+
+
+def test_a_label_encoding_feature_stops_the_run(parameters):
+    params = parameters["monitoring_risk"]
+    never = params["never_features"]
+    check_no_label_fields(params["features"], never)  # the configured features are clean
+    with pytest.raises(ProjectError, match="monitoring_since"):
+        check_no_label_fields([*params["features"], "monitoring_since"], never)
+    with pytest.raises(ProjectError, match="measure_health"):
+        check_no_label_fields(["year", "measure_health"], never)  # a prefix rule (measure_*)
+    rows = pd.DataFrame({"household_key": ["a"], "year": [2021], params["label"]: [1.0]})
+    leaky = {**params, "features": {**params["features"], "eliminated_since": {}}}
+    with pytest.raises(ProjectError, match="eliminated_since"):
+        split_transitions(rows, leaky)
+
+
+def _household(code, year, since=None, eliminated=None, **extra) -> dict:
+    monitored = since is not None
+    return {
+        "year": year,
+        "household_code": code,
+        "village_code": "520122101201",
+        "monitoring_since": since,
+        "monitored": monitored,
+        "monitored_now": monitored and eliminated is None,
+        "eliminated_since": eliminated,
+        **extra,
+    }
+
+
+def test_the_label_is_identification_next_year_and_monitored_households_are_not_rows(
+    parameters,
+):
+    fields = {
+        "household_status": "脱贫户", "household_type": "一般贫困户", "main_cause": "因病",
+        "member_count": 3, "head_sex": "男", "head_age": 50, "head_ethnicity": "汉族",
+        "income_per_capita": 9000.0, "income_to_line": 1.5, "net_income": 27000.0,
+        "wage_income": 20000.0, "business_income": 5000.0, "business_cost": 1000.0,
+        "property_income": 0.0, "transfer_income": 3000.0, "ecommerce_income": 0.0,
+        "medical_out_of_pocket": 0.0, "unsafe_housing": False, "safe_water": True,
+        "water_difficulty": False, "farmland_mu": 3.0, "forest_mu": 1.0, "housing_m2": 60.0,
+        "road_distance_km": 1.0, "access_road": "水泥路", "cooperative_member": False,
+        "ecommerce_mode": "未参与",
+    }  # fmt: skip
+    households = pd.DataFrame(
+        [
+            _household("A", 2021, **fields),
+            _household("A", 2022, since=202205, **fields),  # identified in 2022
+            _household("A", 2023, since=202205, eliminated=202304, **fields),
+            _household("B", 2021, **fields),
+            _household("B", 2022, **fields),
+            _household("B", 2023, **fields),
+        ]
+    )
+    members = households[["year", "household_code"]].assign(
+        dependency_ratio=0.5, n_labour_ordinary=2, n_labour_skilled=0, n_labour_weak=0,
+        n_no_labour=1, education_max=2.0, education_mean=1.5, n_serious_illness=0,
+        n_chronic_illness=0, n_disabled=0, n_student=1, migrant_months=6, n_migrant=1,
+    )  # fmt: skip
+    villages = pd.DataFrame(
+        {
+            "village_code": ["520122101201"], "county_code": ["520122"], "region": ["西部"],
+            "terrain": ["山区"], "elevation_m": [900.0], "county_distance_km": [30.0],
+            "paved_road": [True], "broadband": [True], "express_point": [False],
+            "ecommerce_station": [False], "cold_chain": [False], "poor_village": [True],
+        }
+    )  # fmt: skip
+    keys = pd.DataFrame({"household_code": ["A", "B"], "household_key": ["hA", "hB"]})
+    rows = monitoring_model_input(
+        households, members, villages, keys, parameters["monitoring_risk"]
+    ).set_index(["household_key", "year"])["identified_next_year"]
+    assert rows[("hA", 2021)] == 1.0  # identified during 2022
+    assert ("hA", 2022) not in rows.index  # a monitoring object at the end of 2022
+    assert pd.isna(rows[("hA", 2023)])  # eliminated in 2023; 2024 not observed
+    assert rows[("hB", 2021)] == 0.0 and rows[("hB", 2022)] == 0.0
+    never = parameters["monitoring_risk"]["never_features"]
+    table = monitoring_model_input(
+        households, members, villages, keys, parameters["monitoring_risk"]
+    )
+    leaked = [c for c in table.columns if c != "identified_next_year"]
+    check_no_label_fields(leaked, never)  # no label-encoding column even reaches the input
+
+
+@pytest.fixture(scope="module")
+def store(tiny_modelled, tmp_path_factory, kedro_env):
+    """``monitoring_risk`` trained once on the tiny world, into a temporary MLflow store."""
+    path = tmp_path_factory.mktemp("mlflow_monitoring")
+    kedro_run("monitoring_risk", tiny_modelled, path)
+    mlflow.set_tracking_uri(f"sqlite:///{path}/mlflow.db")
+    return {"path": path, "data": tiny_modelled, "client": mlflow.MlflowClient()}
+
+
+@pytest.mark.slow
+def test_training_is_one_run_registered_as_monitoring_risk(store):
+    client = store["client"]
+    experiment = client.get_experiment_by_name("ecpa_pipeline")
+    (run,) = client.search_runs([experiment.experiment_id])
+    for scorer in ("model", "official_rule", "pmt_logit", "oracle"):
+        assert f"monitoring_risk.exit_metrics.test.{scorer}.roc_auc" in run.data.metrics
+    assert run.data.params["monitoring_risk.label"] == "identified_next_year"
+    assert re.fullmatch(r"[0-9a-f]{16}", run.data.tags["digest.monitoring_model_input"])
+    assert re.fullmatch(r"fp_[0-9a-f]{16}", run.data.tags["pseudonym_key_fingerprint"])
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {
+        "metrics.csv",
+        "fairness.csv",
+        "model_card.md",
+        "monitoring_risk_test_scores.parquet",
+    } <= artifacts
+    versions = client.search_model_versions("name='monitoring_risk'")
+    assert [(int(v.version), v.run_id) for v in versions] == [(1, run.info.run_id)]
+    metrics = pd.read_csv(store["data"] / "08_reporting" / "monitoring_risk" / "metrics.csv")
+    assert {"model", "official_rule", "pmt_logit", "oracle"} <= set(metrics["scorer"])
+    assert (metrics["roc_auc_low"] <= metrics["roc_auc"]).all()
+    scores = pd.read_parquet(
+        store["data"] / "07_model_output" / "monitoring_risk_test_scores.parquet"
+    )
+    assert {"risk_probability", "factor_1_zh", "factor_1_en"} <= set(scores.columns)
+    card = (store["data"] / "08_reporting" / "monitoring_risk" / "model_card.md").read_text("utf-8")
+    assert "monitoring_risk" in card and "never" in card.lower()
+
+
+@pytest.mark.slow
+def test_no_personal_data_of_the_monitoring_export_in_mlflow(store):
+    assert_no_personal_data(store["path"], store["data"], ("persons", "monitoring_persons"))
