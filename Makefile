@@ -66,6 +66,7 @@ run: simulate-if-empty
 	$(BIN)/kedro run --pipelines=monitoring_risk --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=product_recommendation --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=household_ranking --params "data_dir=$(DATA_DIR)"
+	$(BIN)/kedro run --pipelines=monitoring_lists --params "data_dir=$(DATA_DIR)"
 
 test: install browser
 	$(BIN)/ruff check src tests benchmarks

@@ -9,6 +9,9 @@
 - ``monitoring_risk``: the exit model's nodes under the namespace ``monitoring_risk`` on the
   monitoring system's households (2021 onwards): the probability of being identified as a
   monitoring object next year, registered as ``monitoring_risk``. Run it on its own.
+- ``monitoring_lists``: from the registered ``monitoring_risk`` model, the officials' early
+  warning list (households not yet monitored, by risk, with reasons and suggested measures)
+  and the risk-elimination check of monitored households; run after ``monitoring_risk``.
 - ``product_recommendation``: ranks characteristic products per village (一村一品) with
   LightGBM LambdaRank, logs metrics against baselines, registers the ranker as
   ``village_products`` and writes per-village recommendations with reasons.
@@ -32,6 +35,7 @@ from ecpa_pipeline.pipelines import (
     exit_model,
     features,
     household_ranking,
+    monitoring_lists,
     product_recommendation,
     simulation,
 )
@@ -51,6 +55,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "features": features.create_pipeline(),
         "product_recommendation": product_recommendation.create_pipeline(),
         "household_ranking": household_ranking.create_pipeline(),
+        "monitoring_lists": monitoring_lists.create_pipeline(),
     }
     pipelines["exit_model"] = _logged_model(
         exit_model.create_pipeline(), exit_model.create_inference_pipeline(), "poverty_exit"

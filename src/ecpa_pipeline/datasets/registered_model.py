@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import mlflow
+import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 from mlflow.exceptions import MlflowException
+from mlflow.types import DataType
+
+from ecpa_pipeline.errors import ProjectError
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +31,53 @@ class RegisteredModel:
         """A dataset the logged Kedro inference pipeline carries (e.g. ``exit_booster`` or
         ``params:exit_model``), exactly as that version was trained."""
         return self.model.unwrap_python_model().loaded_catalog.load(dataset)
+
+    def check_key(self, key: dict, retrain: str) -> None:
+        """Stop when the model was trained on pseudonyms made with another key than this
+        data folder's (``key``: its fingerprint): its households would be other households.
+
+        Raises:
+            ProjectError: naming both fingerprints and the way out (``retrain``: the command).
+        """
+        name = "pseudonym_key_fingerprint"
+        trained, here = self.tags.get(name), key.get(name)
+        if trained and trained != here:
+            raise ProjectError(
+                f"model {self.name} version {self.version} was trained on pseudonyms "
+                f"of the key {trained}, this data folder's households are keyed with {here}: use "
+                "the key the model was trained with (conf/<env>/credentials.yml) and re-run "
+                f"features, or retrain the model ({retrain})"
+            )
+
+    def score(self, rows: pd.DataFrame, source: str, offset: float | None = None) -> pd.DataFrame:
+        """The model's output for ``rows``: its input columns taken as its signature declares
+        them (numbers as floats), the offset column (if the model has one) set to ``offset``.
+
+        Raises:
+            ValueError: ``rows`` (from ``source``) lack a column the model reads.
+        """
+        frame = rows.copy()
+        offset_column = self.settings().get("offset_column")
+        if offset_column:
+            frame[offset_column] = offset
+        schema = self.model.metadata.get_input_schema()
+        missing = [c for c in schema.input_names() if c not in frame]
+        if missing:
+            raise ValueError(
+                f"{source} lacks column(s) {missing} that model {self.name} version "
+                f"{self.version} reads: re-run the features pipeline or choose the version "
+                "trained on this input (--params model_version=…)"
+            )
+        frame = frame[schema.input_names()]
+        doubles = [c.name for c in schema.inputs if c.type == DataType.double]
+        return self.model.predict(frame.astype(dict.fromkeys(doubles, float)))
+
+    def settings(self) -> dict:
+        """The model's own parameters (``params:<name>`` of its inference pipeline): id,
+        label, features … as that version was trained."""
+        catalog = self.model.unwrap_python_model().loaded_catalog
+        names = [n for n in catalog.keys() if n.startswith("params:")]
+        return catalog.load(names[0]) if len(names) == 1 else self.part("params:exit_model")
 
 
 class RegisteredModelDataset(AbstractDataset[None, RegisteredModel]):

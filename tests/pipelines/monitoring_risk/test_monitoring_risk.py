@@ -1,13 +1,17 @@
 """The monitoring-risk model: its input never sees a field that encodes the label, and
-``kedro run --pipelines=monitoring_risk`` trains, evaluates and registers it in MLflow."""
+``kedro run --pipelines=monitoring_risk`` trains, evaluates and registers it in MLflow; then
+``monitoring_lists`` turns it into the officials' lists (CSV, workbook, HTML)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import mlflow
+import openpyxl
 import pandas as pd
 import pytest
+from playwright.sync_api import sync_playwright
 
 from ecpa_pipeline.errors import ProjectError
 from ecpa_pipeline.pipelines.exit_model.nodes import check_no_label_fields, split_transitions
@@ -136,5 +140,84 @@ def test_training_is_one_run_registered_as_monitoring_risk(store):
 
 
 @pytest.mark.slow
-def test_no_personal_data_of_the_monitoring_export_in_mlflow(store):
+def test_no_personal_data_of_the_monitoring_export_in_mlflow(store, lists):
+    # After the lists' run too: its audit list and tags are in the same store.
     assert_no_personal_data(store["path"], store["data"], ("persons", "monitoring_persons"))
+
+
+@pytest.fixture(scope="module")
+def lists(store):
+    """``monitoring_lists`` run on the tiny world with the model trained above."""
+    kedro_run("monitoring_lists", store["data"], store["path"])
+    out = store["data"] / "08_reporting" / "monitoring_lists"
+    return {
+        "out": out,
+        "warning": pd.read_csv(out / "early_warning.csv", dtype=str),
+        "elimination": pd.read_csv(out / "risk_elimination.csv", dtype=str),
+    }
+
+
+@pytest.mark.slow
+def test_the_lists_cover_every_household_in_the_latest_year(store, lists, parameters):
+    households = pd.read_parquet(store["data"] / "03_primary" / "monitoring_households.parquet")
+    latest = households[households["year"] == households["year"].max()]
+    warning, elimination = lists["warning"], lists["elimination"]
+    # Not monitored at the end of the year: warned of; monitored: checked. Nobody twice.
+    assert len(warning) == int((~latest["monitored_now"]).sum())
+    assert len(elimination) == int(latest["monitored_now"].sum())
+    assert not set(warning["户编号"]) & set(elimination["户编号"])
+    risk = warning["明年被识别可能性"].astype(float)
+    for _, county in warning.groupby("county_code"):  # highest risk first, ranks 1…n
+        ranks = county["县内排名"].astype(int).tolist()
+        assert ranks == list(range(1, len(county) + 1))
+    assert risk.between(0, 1).all()
+    assert (warning["建议帮扶措施"] != "").all() and (
+        warning["主要原因"].str.count("；") == 2
+    ).all()
+    meets = elimination["符合风险消除条件"] == "是"
+    assert (elimination.loc[meets, "尚未满足"].fillna("") == "").all()
+    assert (elimination.loc[~meets, "尚未满足"].fillna("") != "").all()
+    months = elimination["已监测月数"].astype(float)
+    assert not (meets & (months < 6)).any()  # ≥ 6 months before risk elimination
+    # Personal data masked in what officials print.
+    assert warning["户主身份证号"].dropna().str.contains(r"\*{10}").all()
+    assert elimination["联系电话"].dropna().str.contains(r"\*").all()
+
+
+@pytest.mark.slow
+def test_the_county_workbook_reopens_with_both_lists_in_both_languages(lists):
+    (path,) = (lists["out"] / "workbooks").glob("*.xlsx")
+    book = openpyxl.load_workbook(path)
+    names = book.sheetnames
+    assert names[0] == "说明 About" and len(names) == 5
+    early_zh, early_en = book[names[1]], book[names[3]]
+    assert early_zh.max_row - 1 == len(lists["warning"]) == early_en.max_row - 1
+    header = [c.value for c in early_zh[1]]
+    assert "明年被识别可能性" in header and early_zh.freeze_panes == "A2"
+    assert "likelihood of identification next year" in [c.value for c in early_en[1]]
+    assert book[names[2]].max_row - 1 == len(lists["elimination"])
+
+
+@pytest.mark.slow
+def test_the_county_page_renders_in_headless_chromium(lists):
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.fail("headless Chromium is missing: `make browser` installs Debian's chromium")
+    (path,) = (lists["out"] / "html").glob("*.html")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.as_uri())
+        rows = page.locator("#early_warning_zh tbody tr")
+        assert rows.count() == len(lists["warning"])
+        assert page.locator("#early_warning_en tbody tr").count() == len(lists["warning"])
+        assert page.locator("#risk_elimination_zh tbody tr").count() == len(lists["elimination"])
+        first = page.locator("#early_warning_zh tbody tr:first-child td:nth-child(5)")
+        assert first.inner_text() == lists["warning"]["户编号"].iloc[0]
+        text = page.locator("body").inner_text()
+        browser.close()
+    assert not errors and "monitoring_risk v1" in text

@@ -8,10 +8,8 @@ import logging
 
 import numpy as np
 import pandas as pd
-from mlflow.types import DataType
 
 from ecpa_pipeline.datasets import RegisteredModel
-from ecpa_pipeline.errors import ProjectError
 
 logger = logging.getLogger(__name__)
 
@@ -110,40 +108,6 @@ def select_households_to_score(
     return rows, {"year": year, "exit_plan_share": share, "basis": basis}
 
 
-def _model_input(exit_model: RegisteredModel, rows: pd.DataFrame, scoring: dict) -> pd.DataFrame:
-    """The registered model's input columns, as its signature declares them (numbers as
-    floats), and its offset column, if any, set to the plan share of the scoring basis."""
-    params = exit_model.part("params:exit_model")
-    frame = rows.copy()
-    if params.get("offset_column"):
-        frame[params["offset_column"]] = scoring["exit_plan_share"]
-    schema = exit_model.model.metadata.get_input_schema()
-    missing = [c for c in schema.input_names() if c not in frame]
-    if missing:
-        raise ValueError(
-            f"exit_model_input lacks column(s) {missing} that model {exit_model.name} version "
-            f"{exit_model.version} reads: re-run the features pipeline or choose the version "
-            "trained on this input (--params model_version=…)"
-        )
-    frame = frame[schema.input_names()]
-    doubles = [c.name for c in schema.inputs if c.type == DataType.double]
-    return frame.astype(dict.fromkeys(doubles, float))
-
-
-def _same_key(exit_model: RegisteredModel, key: dict) -> None:
-    """Stop when the model was trained on pseudonyms made with another key than this data
-    folder's: its households would be other households."""
-    name = "pseudonym_key_fingerprint"
-    trained, here = exit_model.tags.get(name), key.get(name)
-    if trained and trained != here:
-        raise ProjectError(
-            f"model {exit_model.name} version {exit_model.version} was trained on pseudonyms "
-            f"of the key {trained}, this data folder's households are keyed with {here}: use "
-            "the key the model was trained with (conf/<env>/credentials.yml) and re-run "
-            "features, or retrain the model (kedro run --pipelines=exit_model)"
-        )
-
-
 def score_households(
     exit_model: RegisteredModel, rows: pd.DataFrame, scoring: dict, key: dict
 ) -> tuple[pd.DataFrame, dict]:
@@ -157,9 +121,9 @@ def score_households(
     Returns:
         one row per household (pseudonymous key), and the provenance of the scores.
     """
-    _same_key(exit_model, key)
-    id_column = exit_model.part("params:exit_model")["id_column"]
-    out = exit_model.model.predict(_model_input(exit_model, rows, scoring))
+    exit_model.check_key(key, "kedro run --pipelines=exit_model")
+    id_column = exit_model.settings()["id_column"]
+    out = exit_model.score(rows, "exit_model_input", scoring["exit_plan_share"])
     if "factor_1" not in out:
         raise ValueError(
             f"model {exit_model.name} version {exit_model.version} returns no reasons: "

@@ -4,24 +4,14 @@ officials' workbook and HTML report — all from the masked officials' view."""
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 from openpyxl import Workbook
+
+from ecpa_pipeline.officials import county_file_stem
 
 from .html import county_html
 from .tables import CountyReport, household_table, village_product_lines
 from .workbook import county_workbook
-
-#: Anything but letters (any script), digits, ``_`` and ``-``: never part of a file name.
-_NOT_IN_FILE_NAMES = re.compile(r"[^\w-]+")
-
-
-def county_file_stem(county_code: str, county: str) -> str:
-    """``<county_code>_<county>`` as a file name: separators, dots and control characters of
-    a hostile or careless export (``../``, ``/``) become ``_``, so a report stays in its folder."""
-    stem = _NOT_IN_FILE_NAMES.sub("_", f"{county_code}_{county}").strip("_")
-    return stem or "county"
 
 
 def household_list_csv(view: pd.DataFrame, provenance: dict, params: dict) -> pd.DataFrame:

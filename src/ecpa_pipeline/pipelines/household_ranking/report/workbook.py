@@ -3,79 +3,20 @@ sheet per village — frozen headers, filters, risk bands in colour, print-ready
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from ecpa_pipeline.officials import BOLD, cells, column_widths, sheet_name, write_table
 
 from .labels import AREA_COLUMNS, HOUSEHOLD_COLUMNS, READINESS, word
 from .tables import CountyReport, area_table, household_sheet, provenance_lines, village_table
 
-WRAP_ABOVE = 40  # columns wider than this wrap instead of growing
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 #: Readiness colours, on the status label (any language).
 READINESS_COLOURS = {"ready": "C6EFCE", "near": "FFE699", "not_ready": "F8CBAD"}
-
-
-#: Characters a spreadsheet shows two columns wide (CJK and full-width forms).
-_WIDE_CHARACTERS = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]"
-
-
-def column_widths(table: pd.DataFrame) -> list[int]:
-    """Print-ready widths: the 95th percentile of each column's text (CJK counts double) or its
-    header, capped at ``WRAP_ABOVE`` (wider columns wrap)."""
-    widths = []
-    for column in table.columns:  # a few dozen columns, each vectorised over rows
-        text = table[column].astype("str").fillna("")
-        shown = text.str.len() + text.str.count(_WIDE_CHARACTERS)
-        body = int(shown.quantile(0.95)) if len(text) else 0
-        header = len(str(column)) + len(re.findall(_WIDE_CHARACTERS, str(column)))
-        widths.append(min(max(header // 2 + 2, body + 2, 6), WRAP_ABOVE))
-    return widths
-
-
-def sheet_name(village_code: str, village: str) -> str:
-    """A unique, valid sheet name: the village's last six code digits and its name."""
-    name = f"{village_code[-6:]} {village}"
-    return "".join(ch for ch in name if ch not in "[]:*?/\\")[:31]
-
-
-def _cells(table: pd.DataFrame) -> list[list]:
-    """A table's rows as Python values, missing as None (what openpyxl writes as empty)."""
-    return table.astype(object).where(table.notna(), None).to_numpy().tolist()
-
-
-def _write_table(
-    ws: Worksheet, columns: list[str], rows: list[list], first_row: int, widths: list[int]
-) -> None:
-    """Header and rows from ``first_row``; header bold and shaded, frozen, with a filter;
-    columns at ``widths``, the widest wrapped.
-
-    openpyxl writes cell by cell, so this loops over rows; a county's list is small.
-    """
-    for _ in range(first_row - 1 - ws.max_row):
-        ws.append([])
-    ws.append(columns)
-    for cell in ws[first_row]:
-        cell.font, cell.fill = BOLD, HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        ws.append(row)
-    last = get_column_letter(max(len(columns), 1))
-    ws.auto_filter.ref = f"A{first_row}:{last}{first_row + max(len(rows), 1)}"
-    ws.freeze_panes = f"A{first_row + 1}"
-    ws.print_title_rows = f"{first_row}:{first_row}"
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-        if width >= WRAP_ABOVE:
-            for cells in ws.iter_rows(min_row=first_row + 1, min_col=col, max_col=col):
-                cells[0].alignment = wrap
 
 
 def _body(columns: list[str], column: str, n_rows: int, first_row: int) -> str | None:
@@ -124,7 +65,7 @@ def _formatted_table(
     colours: tuple[str, dict],
     formats: dict,
 ) -> None:
-    _write_table(ws, columns, rows, first_row, widths)
+    write_table(ws, columns, rows, first_row, widths)
     _colour_by_label(ws, columns, len(rows), *colours, first_row)
     _number_formats(ws, columns, len(rows), formats, first_row)
     _page_setup(ws)
@@ -177,7 +118,7 @@ def county_workbook(shown: CountyReport, params: dict) -> Workbook:
     _formatted_table(
         summary,
         list(villages.columns),
-        _cells(villages),
+        cells(villages),
         start,
         column_widths(villages),
         (readiness_column, readiness_colours),
@@ -185,7 +126,7 @@ def county_workbook(shown: CountyReport, params: dict) -> Workbook:
     )
 
     sheet = household_sheet(shown.households, language)
-    columns, rows = list(sheet.columns), _cells(sheet)
+    columns, rows = list(sheet.columns), cells(sheet)
     widths = column_widths(sheet)  # the same on every sheet: one print layout
     everyone = wb.create_sheet(word("households", language)[:31])
     _formatted_table(everyone, columns, rows, 1, widths, (band_column, bands), household_formats)

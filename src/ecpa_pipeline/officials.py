@@ -1,0 +1,82 @@
+"""What every officials' export shares: file names from data, and workbook tables (print
+widths, frozen headers, filters) — used by ``household_ranking`` and ``monitoring_lists``."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+#: Anything but letters (any script), digits, ``_`` and ``-``: never part of a file name.
+_NOT_IN_FILE_NAMES = re.compile(r"[^\w-]+")
+
+
+def county_file_stem(county_code: str, county: str) -> str:
+    """``<county_code>_<county>`` as a file name: separators, dots and control characters of
+    a hostile or careless export (``../``, ``/``) become ``_``, so a report stays in its folder."""
+    stem = _NOT_IN_FILE_NAMES.sub("_", f"{county_code}_{county}").strip("_")
+    return stem or "county"
+
+
+WRAP_ABOVE = 40  # columns wider than this wrap instead of growing
+BOLD = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+#: Characters a spreadsheet shows two columns wide (CJK and full-width forms).
+_WIDE_CHARACTERS = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]"
+
+
+def column_widths(table: pd.DataFrame) -> list[int]:
+    """Print-ready widths: the 95th percentile of each column's text (CJK counts double) or its
+    header, capped at ``WRAP_ABOVE`` (wider columns wrap)."""
+    widths = []
+    for column in table.columns:  # a few dozen columns, each vectorised over rows
+        text = table[column].astype("str").fillna("")
+        shown = text.str.len() + text.str.count(_WIDE_CHARACTERS)
+        body = int(shown.quantile(0.95)) if len(text) else 0
+        header = len(str(column)) + len(re.findall(_WIDE_CHARACTERS, str(column)))
+        widths.append(min(max(header // 2 + 2, body + 2, 6), WRAP_ABOVE))
+    return widths
+
+
+def sheet_name(village_code: str, village: str) -> str:
+    """A unique, valid sheet name: the village's last six code digits and its name."""
+    name = f"{village_code[-6:]} {village}"
+    return "".join(ch for ch in name if ch not in "[]:*?/\\")[:31]
+
+
+def cells(table: pd.DataFrame) -> list[list]:
+    """A table's rows as Python values, missing as None (what openpyxl writes as empty)."""
+    return table.astype(object).where(table.notna(), None).to_numpy().tolist()
+
+
+def write_table(
+    ws: Worksheet, columns: list[str], rows: list[list], first_row: int, widths: list[int]
+) -> None:
+    """Header and rows from ``first_row``; header bold and shaded, frozen, with a filter;
+    columns at ``widths``, the widest wrapped.
+
+    openpyxl writes cell by cell, so this loops over rows; a county's list is small.
+    """
+    for _ in range(first_row - 1 - ws.max_row):
+        ws.append([])
+    ws.append(columns)
+    for cell in ws[first_row]:
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in rows:
+        ws.append(row)
+    last = get_column_letter(max(len(columns), 1))
+    ws.auto_filter.ref = f"A{first_row}:{last}{first_row + max(len(rows), 1)}"
+    ws.freeze_panes = f"A{first_row + 1}"
+    ws.print_title_rows = f"{first_row}:{first_row}"
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+        if width >= WRAP_ABOVE:
+            for cells in ws.iter_rows(min_row=first_row + 1, min_col=col, max_col=col):
+                cells[0].alignment = wrap
