@@ -250,13 +250,15 @@ def exit_decisions(rng, world, year, poor_at_start, income, members, ecommerce, 
     return {"eligible": eligible, "exit_prob": exit_prob, "exits": exits}
 
 
-def returns_to_poverty(rng, world, was_exited, income, shocks, last_year: bool, ex: dict):
-    """Returns to poverty among households that exited in an earlier year: more likely after
-    a shock that leaves the income near the line."""
+def returns_to_poverty(rng, world, was_exited, income, shocks, year: int, ex: dict):
+    """Returns to poverty among households that exited in an earlier year, at the year's
+    rate (``return_rate``), ``return_shock_factor`` times as likely after a shock that
+    leaves the income near the line."""
     shocked = shocks["illness"] | shocks["disaster"]
     near_line = income["per_capita"] < income["line"] * 1.2
-    rate = np.where(shocked & near_line, ex["return_rate_shocked"], ex["return_rate"])
-    return was_exited & (rng.random(world.n) < rate) & (not last_year)
+    base = float(ex["return_rate"].get(year, 0.0))
+    rate = np.where(shocked & near_line, base * ex["return_shock_factor"], base)
+    return was_exited & (rng.random(world.n) < rate)
 
 
 def simulate_household_years(
@@ -325,9 +327,10 @@ def simulate_household_years(
             rng, world, year, poor_at_start, income, members, ecommerce, shocks, met, sim
         )
         was_exited = present & carry.exited & ~removed_now
-        returns_now = returns_to_poverty(
-            rng, world, was_exited, income, shocks, year == years[-1], sim["exit"]
-        )
+        returns_now = returns_to_poverty(rng, world, was_exited, income, shocks, year, sim["exit"])
+        if sim["exit"]["hazard_path"][year] >= 1:
+            # A decreed year: who returned during it exits again with everyone left.
+            exits["exits"] |= returns_now
         carry.exited = (carry.exited & ~returns_now) | exits["exits"]
         carry.returned |= returns_now
         carry.exit_year = np.where(exits["exits"], year, carry.exit_year)
