@@ -16,141 +16,28 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from ecpa_pipeline.domain.registry import ABLE_LABOUR
 
-from .dynamics import _solve_intercept, household_income, members_work
-from .households import build_households, build_persons
+from .dynamics import household_income, members_work
+from .monitoring_decisions import (
+    EXITED,
+    MARGINAL,
+    ORDINARY,
+    RISK_OF_SHOCK,
+    SUDDEN,
+    UNSTABLE,
+    eliminate,
+    identify,
+    precursor,
+)
+from .monitoring_population import monitoring_population
 from .random import stream
 from .state import World
 
-EXITED, ORDINARY = "脱贫户", "普通农户"
-UNSTABLE, MARGINAL, SUDDEN = "脱贫不稳定户", "边缘易致贫户", "突发严重困难户"
-#: Shock → the risk code of the export (返贫致贫风险), in the order a form lists them.
-RISK_OF_SHOCK = {
-    "illness": "因病",
-    "disability": "因残",
-    "school": "因学",
-    "disaster": "因灾",
-    "accident": "因意外事故",
-    "project_failure": "因产业项目失败",
-    "job_loss": "因务工就业不稳",
-}
-#: The measure that answers each risk first (监测帮扶措施).
-MEASURE_OF_RISK = {
-    "因病": "健康帮扶",
-    "因残": "综合保障",
-    "因学": "教育帮扶",
-    "因灾": "生产生活条件改善",
-    "因意外事故": "社会帮扶",
-    "因产业项目失败": "产业帮扶",
-    "因务工就业不稳": "就业帮扶",
-    "缺劳动力": "综合保障",
-    "住房出现安全问题": "生产生活条件改善",
-    "饮水安全问题": "生产生活条件改善",
-    "其他": "产业帮扶",
-}
-MEASURES = (
-    "产业帮扶",
-    "就业帮扶",
-    "金融帮扶",
-    "公益岗位帮扶",
-    "健康帮扶",
-    "教育帮扶",
-    "综合保障",
-    "社会帮扶",
-    "搬迁",
-    "生产生活条件改善",
-)
+__all__ = ["EXITED", "MARGINAL", "ORDINARY", "SUDDEN", "UNSTABLE", "monitoring_population",
+           "simulate_monitoring_years"]  # fmt: skip
 HIGHER_SCHOOL = ("高中", "中职", "高职高专", "本科及以上")
-
-
-def ordinary_households(villages: pd.DataFrame, sim: dict) -> pd.DataFrame:
-    """普通农户 of every village who might ever need monitoring: drawn like the registered
-    households (own random stream), never registered, with codes after the registry's."""
-    mon = sim["monitoring"]
-    means = {k: v * mon["ordinary_per_registered"] for k, v in _registered_means(sim).items()}
-    sim_ordinary = {
-        **sim,
-        "villages": {**sim["villages"], "registered_households_mean": means},
-        "households": {**sim["households"], "missed_share": 0.0, "wrongly_registered_share": 0.0},
-    }
-    hh = build_households(villages, sim_ordinary, name="ordinary_households")
-    rng = stream(sim["seed"], "ordinary_traits")
-    seq = hh.groupby("village_idx").cumcount().to_numpy()
-    return hh.assign(
-        household_code=hh["village_code"].astype(str) + np.char.zfill((seq + 5001).astype(str), 4),
-        household_type="",
-        main_cause="",
-        second_cause="",
-        registered_year=0,
-        productivity=rng.lognormal(
-            np.log(mon["ordinary_productivity_mean"]),
-            sim["income"]["productivity_sigma"],
-            len(hh),
-        ),
-    )
-
-
-def _registered_means(sim: dict) -> dict:
-    return dict(sim["villages"]["registered_households_mean"])
-
-
-def monitoring_population(
-    households: pd.DataFrame,
-    persons: pd.DataFrame,
-    household_years: pd.DataFrame,
-    villages: pd.DataFrame,
-    sim: dict,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Households and members of the monitoring years: every household of the 2020 registry
-    (all 脱贫户 by then) followed by the ordinary households.
-
-    Returns:
-        households (``registered_idx``: the registry household, -1 for 普通农户; the state
-        carried out of 2020), persons (``registered_person_idx`` likewise).
-    """
-    last = household_years[household_years["year"] == household_years["year"].max()]
-    registered = households.iloc[last["household_idx"].to_numpy()].assign(
-        registered_idx=last["household_idx"].to_numpy(),
-        household_status=EXITED,
-        exit_year=last["exit_year"].to_numpy(),
-        productivity=last["productivity"].to_numpy(),
-        unsafe_housing=last["unsafe_housing"].to_numpy(),
-        unsafe_water=~last["safe_water"].to_numpy(),
-        ecommerce_income_2020=last["ecommerce_income"].to_numpy(),
-        ecommerce_mode=last["ecommerce_mode"].to_numpy(),
-        income_2020=last["income_per_capita"].to_numpy(),
-    )
-    ordinary = ordinary_households(villages, sim)
-    rng = stream(sim["seed"], "ordinary_traits_2020")
-    ordinary = ordinary.assign(
-        registered_idx=-1,
-        household_status=ORDINARY,
-        exit_year=0,
-        unsafe_housing=rng.random(len(ordinary)) < 0.02,
-        unsafe_water=rng.random(len(ordinary)) < 0.03,
-        ecommerce_income_2020=0.0,
-        ecommerce_mode="未参与",
-        income_2020=np.nan,
-    )
-    columns = [c for c in registered.columns if c in ordinary.columns]
-    hh = pd.concat([registered[columns], ordinary[columns]], ignore_index=True)
-
-    reg_persons = persons[persons["household_idx"].isin(registered["registered_idx"])]
-    new_idx = pd.Series(np.arange(len(registered)), index=registered["registered_idx"].to_numpy())
-    reg_persons = reg_persons.assign(
-        registered_person_idx=reg_persons.index.to_numpy(),
-        household_idx=new_idx.reindex(reg_persons["household_idx"]).to_numpy(),
-    )
-    ord_persons = build_persons(ordinary, sim, name="ordinary_persons")
-    ord_persons = ord_persons.assign(
-        registered_person_idx=-1, household_idx=ord_persons["household_idx"] + len(registered)
-    )
-    people = pd.concat([reg_persons, ord_persons], ignore_index=True)
-    people = people.sort_values(["household_idx", "member_seq"], kind="stable")
-    return hh, people.reset_index(drop=True)
 
 
 def draw_health_shocks(rng, world: World, mon: dict) -> dict:
@@ -241,7 +128,7 @@ def simulate_monitoring_years(
     )
     state = _MonitoringState(households)
     exited = households["household_status"].to_numpy() == EXITED
-    _precursor(rng, state, households, float(line_2020), mon)
+    precursor(rng, state, households, float(line_2020), mon)
     # The registry years' productivity differences shrink (persistence < 1) [U]: the period's
     # employment programmes (31 M 脱贫劳动力 in work [C]) lift the weakest earners most.
     median = np.median(state.productivity[exited])
@@ -298,8 +185,8 @@ def _monitoring_year(rng, world: World, state, year: int, line: float, sim: dict
     _minimum_living_allowance(rng, state, income, members, inc["dibao_per_person"][k], mon)
     _scale_market_income(income, size, exited, state.target)
     rigid = shocks["out_of_pocket"] + shocks["rigid_other"]
-    decision = _identify(rng, world, state, year, line, income, rigid, members, shocks, mon)
-    _eliminate(rng, state, year, line, income, members, decision, mon)
+    decision = identify(rng, world, state, year, line, income, rigid, members, shocks, mon)
+    eliminate(rng, state, year, line, income, members, decision, mon)
     _keep_record(state, decision)
     state.prev_income_pc = income["per_capita"]
     state.ever |= decision["identified"]
@@ -432,163 +319,6 @@ def _minimum_living_allowance(rng, state, income: dict, members: dict, standard,
     income["transfer"] = income["transfer"] + payment
     income["net"] = income["net"] + payment
     income["per_capita"] = income["net"] / size
-
-
-def _precursor(rng, state, households: pd.DataFrame, line_2020: float, mon: dict) -> None:
-    """The 2020 precursor (domain facts §1): 脱贫户 with income below 1.5 × the 2020 line were
-    monitored already; ``precursor_share`` of the 脱贫户 enter 2021 monitored."""
-    income = households["income_2020"].to_numpy()
-    exited = households["household_status"].to_numpy() == EXITED
-    eligible = exited & (income < 1.5 * line_2020)
-    share = min(1.0, mon["precursor_share"] * exited.sum() / max(eligible.sum(), 1))
-    chosen = eligible & (rng.random(len(income)) < share)
-    state.monitored |= chosen
-    state.ever |= chosen
-    state.since = np.where(chosen, 2020 * 100 + rng.integers(3, 13, len(income)), state.since)
-    state.category = np.where(chosen, UNSTABLE, state.category)
-    state.risks = np.where(chosen, "其他", state.risks)
-    state.measures = np.where(chosen, _measures(rng, state.risks, np.zeros(len(income), bool)), "")
-    state.measures_last_year = chosen
-
-
-def _identify(rng, world, state, year, line, income, rigid, members, shocks, mon) -> dict:
-    """Who is identified this year among the households not monitored, in which month and
-    category, with which risks and measures."""
-    ident = mon["identification"]
-    w = ident["weights"]
-    n = world.n
-    net = income["net"]
-    income_pc = income["per_capita"]
-    below = np.clip(np.log(line / np.clip(income_pc, 100, None)), 0, None)
-    spending = rigid / np.clip(net, 1000, None)
-    any_shock = np.column_stack([shocks[s] for s in RISK_OF_SHOCK]).any(axis=1)
-    no_labour = members["n_labour"] == 0
-    exited = world.households["household_status"].to_numpy() == EXITED
-    collapse = any_shock & (income_pc < ident["collapse_share"] * state.prev_income_pc)
-    logit_parts = {
-        "below_line": w["below_line"] * below,
-        "rigid_spending": w["rigid_spending"] * np.clip(spending, 0, 2),
-        "income_collapse": w["income_collapse"] * collapse,
-        "any_shock": w["any_shock"] * any_shock,
-        "no_labour": w["no_labour"] * no_labour,
-        "exited_household": w["exited_household"] * exited,
-        "far_above_line": w["far_above_line"] * (income_pc > 2 * line),
-    }
-    logit = sum(logit_parts.values()) + rng.normal(0, ident["noise_sigma"], n)
-    candidates = ~state.monitored
-    risk_prob = np.full(n, np.nan)
-    intercept = _solve_intercept(logit[candidates], ident["entry_rate"][year])
-    risk_prob[candidates] = expit(logit[candidates] + intercept)
-    identified = candidates & (rng.random(n) < np.nan_to_num(risk_prob))
-    month = rng.integers(1, 13, n)
-    severe = (spending >= ident["severe_spending_share"]) | collapse
-    # A household identified mainly because a shock overwhelmed it is a 突发严重困难户, whatever
-    # its status; one identified mainly for its low income is classed by status (facts §1).
-    shock_part = (
-        logit_parts["rigid_spending"] + logit_parts["income_collapse"] + logit_parts["any_shock"]
-    )
-    mainly_shock = severe & any_shock & (shock_part > logit_parts["below_line"])
-    category = np.where(mainly_shock, SUDDEN, np.where(exited, UNSTABLE, MARGINAL))
-    risks = _risk_codes(state, shocks, no_labour)
-    delayed = rng.random(n) < mon["elimination"]["measure_delay_share"]
-    measures = _measures(rng, risks, delayed & (month == 12))
-    state.monitored |= identified
-    state.since = np.where(identified, year * 100 + month, state.since)
-    state.category = np.where(identified, category, state.category)
-    state.risks = np.where(identified, risks, state.risks)
-    state.measures = np.where(identified, measures, state.measures)
-    state.eliminated_since = np.where(identified, 0, state.eliminated_since)
-    state.elimination_mode = np.where(identified, "", state.elimination_mode)
-    # Households already monitored keep getting measures for their (new) risks.
-    state.measures = np.where(
-        state.monitored & ~identified & (state.measures == ""),
-        _measures(rng, state.risks, np.zeros(n, bool)),
-        state.measures,
-    )
-    return {
-        "identified": identified,
-        "risk_prob": risk_prob,
-        "below_line": income_pc < line,
-        "severe_spending": severe,
-        "medical_share": shocks["out_of_pocket"] / np.clip(net, 1000, None),
-        "other_share": shocks["rigid_other"] / np.clip(net, 1000, None),
-        "any_shock": any_shock,
-        "no_labour": no_labour,
-    }
-
-
-def _risk_codes(state, shocks: dict, no_labour: np.ndarray) -> np.ndarray:
-    """Up to three risk codes per household (``;``-joined), shocks first, then lasting
-    conditions; 其他 where none applies."""
-    flags = [(code, shocks[s]) for s, code in RISK_OF_SHOCK.items()]
-    flags += [
-        ("缺劳动力", no_labour),
-        ("住房出现安全问题", state.unsafe_housing),
-        ("饮水安全问题", state.unsafe_water),
-    ]
-    joined = np.full(len(no_labour), "", dtype=object)
-    listed = np.zeros(len(no_labour), int)
-    for code, present in flags:
-        add = present & (listed < 3)
-        joined = np.where(add, np.where(joined == "", code, joined + ";" + code), joined)
-        listed += add
-    return np.where(joined == "", "其他", joined)
-
-
-def _measures(rng, risks: np.ndarray, none_yet: np.ndarray) -> np.ndarray:
-    """The measures answering each household's risks, plus an industry or employment
-    measure for about half (≥ 85 % of monitored households have one [C]); none yet where
-    the household was identified too late in the year."""
-    text = pd.Series(risks, dtype="str")
-    extra = np.where(rng.random(len(risks)) < 0.5, "产业帮扶", "就业帮扶")
-    chosen = {m: extra == m for m in MEASURES}
-    for risk, measure in MEASURE_OF_RISK.items():
-        chosen[measure] = chosen[measure] | text.str.contains(risk, regex=False).to_numpy()
-    joined = np.full(len(risks), "", dtype=object)
-    for m in MEASURES:
-        joined = np.where(chosen[m], np.where(joined == "", m, joined + ";" + m), joined)
-    return np.where(none_yet, "", joined)
-
-
-def _eliminate(rng, state, year, line, income, members, decision, mon) -> None:
-    """Risk elimination at the end of the year: ≥ ``min_months`` since identification, ≥ 1
-    measure, income above the line without severe rigid spending, some labour (households
-    without labour stay monitored); a few end naturally (death, household dissolved)."""
-    el = mon["elimination"]
-    n = len(state.monitored)
-    since = (state.since // 100) * 12 + state.since % 100 - 1  # months since year 0
-    months = (year * 12 + 11) - since
-    eligible = (
-        state.monitored
-        & (months >= el["min_months"])
-        & (state.measures != "")
-        & ~decision["below_line"]
-        & (
-            _spending_after_assistance(state, decision, el)
-            < mon["identification"]["severe_spending_share"]
-        )
-        & ~decision["no_labour"]
-    )
-    helped = eligible & (rng.random(n) < el["rate"])
-    natural = state.monitored & ~helped & (rng.random(n) < el["natural_rate"])
-    done = helped | natural
-    earliest = np.clip(since + el["min_months"] - year * 12 + 1, 1, 12)
-    month = earliest + (rng.random(n) * (13 - earliest)).astype(int)
-    month = np.where(natural & ~helped, rng.integers(1, 13, n), month)
-    state.monitored &= ~done
-    state.eliminated_since = np.where(done, year * 100 + month, state.eliminated_since)
-    state.elimination_mode = np.where(
-        helped, "帮扶消除", np.where(natural, "自然消除", state.elimination_mode)
-    )
-
-
-def _spending_after_assistance(state, decision: dict, el: dict) -> np.ndarray:
-    """Rigid spending over net income once 健康帮扶 (medical assistance) and 教育帮扶 have paid
-    their share: what still stands between a monitored household and risk elimination."""
-    measures = state.measures.astype(str)
-    medical = np.where(np.char.find(measures, "健康帮扶") >= 0, 1 - el["medical_assistance"], 1.0)
-    other = np.where(np.char.find(measures, "教育帮扶") >= 0, 1 - el["education_assistance"], 1.0)
-    return decision["medical_share"] * medical + decision["other_share"] * other
 
 
 def _household_year(world, state, year, line, income, rigid, shocks, decision) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 from . import dynamics, ecommerce, households, identities, market, monitoring, world
 from .defects import finalise
 from .exports import catalogues as catalogue_exports
+from .exports import income as income_exports
 from .exports import monitoring as monitoring_exports
 from .exports import orders as order_exports
 from .exports import registry as registry_exports
@@ -227,7 +228,7 @@ def export_income(
         (year, in_system, population) for year in sim["monitoring"]["years"]
     ]
     for year, years, listed in periods:
-        frame = registry_exports.income_file(
+        frame = income_exports.income_file(
             year,
             years[years["year"] == year],
             listed,

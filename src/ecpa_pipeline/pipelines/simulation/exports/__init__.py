@@ -1,5 +1,6 @@
 """Raw exports exactly as the source systems write them (see raw-data-contract.md), one
-module per kind of source: ``registry`` (建档立卡 registry and income survey), ``catalogues``
+module per kind of source: ``registry`` (建档立卡 registry), ``income`` (income survey),
+``monitoring`` (防返贫监测 export), ``catalogues``
 (villages, products, production, shops), ``orders`` (Taobao, Pinduoduo, 832).
 
 Each function takes simulated state (English columns) and returns the file's table with the

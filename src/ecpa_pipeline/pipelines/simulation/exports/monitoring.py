@@ -10,7 +10,8 @@ from ecpa_pipeline.domain.registry import ABLE_LABOUR
 
 from ..defects import MARK, mark, pick
 from . import BOOLEAN_STYLES, _bool, _headers, _num
-from .registry import LIST_SEPARATORS, person_rows
+from .income import LIST_SEPARATORS
+from .registry import person_rows
 
 #: Members who count as labour in the counties' checks (weak labour included).
 LABOUR = (*ABLE_LABOUR, "弱劳动力或半劳动力")
