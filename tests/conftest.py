@@ -74,6 +74,31 @@ def simulate_world(raw_dir: Path, scale: str = "tiny", seed: int | None = None) 
 
 
 @pytest.fixture(scope="session")
+def county_state(parameters) -> dict:
+    """The default county's simulated state (no files): ~12 000 households, 2014–2020."""
+    sim = parameters["simulation"]
+    villages = simulation.nodes.simulate_villages(sim)
+    products = simulation.nodes.simulate_products(parameters["simulation_products"])
+    _, potential = simulation.nodes.simulate_production(villages, products, sim)
+    shops, orders, revenue = simulation.nodes.simulate_sales(potential, villages, products, sim)
+    households, persons, hh_years, _, shops = simulation.nodes.simulate_households(
+        villages, shops, revenue, parameters["poverty_line"], sim
+    )
+    return {
+        "sim": sim,
+        "villages": villages,
+        "products": products,
+        "potential": potential,
+        "shops": shops,
+        "orders": orders,
+        "revenue": revenue,
+        "households": households,
+        "persons": persons,
+        "hh_years": hh_years,
+    }
+
+
+@pytest.fixture(scope="session")
 def tiny_world(tmp_path_factory) -> Path:
     """A tiny simulated county (10 villages, ~300 households) written once per session."""
     raw = tmp_path_factory.mktemp("tiny") / "01_raw"

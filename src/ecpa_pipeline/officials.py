@@ -10,8 +10,23 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ecpa_pipeline.domain.masking import mask_id_number, mask_phone
+
 #: Anything but letters (any script), digits, ``_`` and ``-``: never part of a file name.
 _NOT_IN_FILE_NAMES = re.compile(r"[^\w-]+")
+
+
+def officials_view(table: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """A household list as officials may see it: the head's ID number and phone masked and
+    names dropped unless the report settings (``params["report"]``) say otherwise."""
+    report = params["report"]
+    view = table.copy()
+    if report["mask_personal_data"]:
+        view["head_id_number"] = mask_id_number(view["head_id_number"])
+        view["head_phone"] = mask_phone(view["head_phone"])
+    if not report["show_names"]:
+        view = view.drop(columns=["head_name"])
+    return view
 
 
 def county_file_stem(county_code: str, county: str) -> str:

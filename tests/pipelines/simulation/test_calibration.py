@@ -9,34 +9,12 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from ecpa_pipeline.pipelines.simulation import nodes
-
 POOR = ["贫困户", "新识别贫困户", "返贫户"]
 
 
 @pytest.fixture(scope="module")
-def world(parameters):
-    """The default county's simulated state (no files): ~12 000 households."""
-    sim = parameters["simulation"]
-    villages = nodes.simulate_villages(sim)
-    products = nodes.simulate_products(parameters["simulation_products"])
-    _, potential = nodes.simulate_production(villages, products, sim)
-    shops, orders, revenue = nodes.simulate_sales(potential, villages, products, sim)
-    households, persons, hh_years, _, shops = nodes.simulate_households(
-        villages, shops, revenue, parameters["poverty_line"], sim
-    )
-    return {
-        "sim": sim,
-        "villages": villages,
-        "products": products,
-        "potential": potential,
-        "shops": shops,
-        "orders": orders,
-        "revenue": revenue,
-        "households": households,
-        "persons": persons,
-        "hh_years": hh_years,
-    }
+def world(county_state):
+    return county_state
 
 
 def test_world_has_the_default_size(world):

@@ -47,26 +47,19 @@ def test_registered_people_keep_their_identities_after_2020(tiny_world):
 
 
 @pytest.fixture(scope="module")
-def years(parameters):
+def years(county_state, parameters):
     """The default county's monitoring years (simulated state, no files)."""
-    sim = parameters["simulation"]
-    villages = nodes.simulate_villages(sim)
-    products = nodes.simulate_products(parameters["simulation_products"])
-    _, potential = nodes.simulate_production(villages, products, sim)
-    shops, _, revenue = nodes.simulate_sales(potential, villages, products, sim)
-    households, persons, hh_years, _, _ = nodes.simulate_households(
-        villages, shops, revenue, parameters["poverty_line"], sim
-    )
+    state = county_state
     population, _, years, _ = nodes.simulate_monitoring(
-        households,
-        persons,
-        hh_years,
-        villages,
+        state["households"],
+        state["persons"],
+        state["hh_years"],
+        state["villages"],
         parameters["poverty_line"],
         parameters["monitoring_line"],
-        sim,
+        state["sim"],
     )
-    base = hh_years[hh_years["year"] == 2020]
+    base = state["hh_years"][state["hh_years"]["year"] == 2020]
     return {"population": population, "years": years, "income_2020": base["income_per_capita"]}
 
 

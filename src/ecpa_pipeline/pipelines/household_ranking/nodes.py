@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ecpa_pipeline.audit import code_tags, input_tags
-from ecpa_pipeline.domain.masking import mask_id_number, mask_phone
+from ecpa_pipeline.officials import officials_view
 
 from .measures import rank_households, recommend_measures
 from .readiness import area_readiness
@@ -30,19 +30,6 @@ __all__ = [
     "score_households",
     "select_households_to_score",
 ]
-
-
-def officials_view(measured: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """The household list as officials may see it: ID numbers and phones masked and names
-    dropped unless the report settings say otherwise."""
-    report = params["report"]
-    view = measured.copy()
-    if report["mask_personal_data"]:
-        view["head_id_number"] = mask_id_number(view["head_id_number"])
-        view["head_phone"] = mask_phone(view["head_phone"])
-    if not report["show_names"]:
-        view = view.drop(columns=["head_name"])
-    return view
 
 
 def audit_list(measured: pd.DataFrame, provenance: dict) -> pd.DataFrame:

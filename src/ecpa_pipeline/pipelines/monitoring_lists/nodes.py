@@ -4,7 +4,7 @@ with reasons and suggested measures), and every monitored household is checked a
 risk-elimination criteria (who meets them now, who does not yet and why).
 
 Personal data (head's name, ID number, phone) is joined in for the officials' exports only,
-masked by ``officials_view``; the audit list and MLflow get pseudonymous keys only.
+masked by ``officials.officials_view``; the audit list and MLflow get pseudonymous keys only.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import pandas as pd
 
 from ecpa_pipeline.audit import code_tags, input_tags
 from ecpa_pipeline.datasets import RegisteredModel
-from ecpa_pipeline.domain.masking import mask_id_number, mask_phone
 from ecpa_pipeline.domain.registry import ABLE_LABOUR
 from ecpa_pipeline.domain.rules import evaluate_rule
 
@@ -205,19 +204,6 @@ def _measure_names(hh: pd.DataFrame, measures: list[str], columns: dict) -> pd.S
         word = names.get(column, column)
         text = text.where(~has, text + np.where(text == "", "", "、") + word)
     return text
-
-
-def officials_view(table: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """A list as officials may see it: ID numbers and phones masked and names dropped unless
-    the report settings say otherwise."""
-    report = params["report"]
-    view = table.copy()
-    if report["mask_personal_data"]:
-        view["head_id_number"] = mask_id_number(view["head_id_number"])
-        view["head_phone"] = mask_phone(view["head_phone"])
-    if not report["show_names"]:
-        view = view.drop(columns=["head_name"])
-    return view
 
 
 def audit_list(warnings: pd.DataFrame, elimination: pd.DataFrame, provenance: dict):

@@ -6,6 +6,8 @@ and the model version used."""
 
 from kedro.pipeline import Node, Pipeline
 
+from ecpa_pipeline.officials import officials_view
+
 from . import nodes, report
 
 _P = "params:monitoring_lists"
@@ -56,13 +58,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="elimination_status_node",
             ),
             Node(
-                nodes.officials_view,
+                officials_view,
                 ["warned_households", _P],
                 "warning_officials_view",
                 name="warning_officials_view_node",
             ),
             Node(
-                nodes.officials_view,
+                officials_view,
                 ["elimination_checked", _P],
                 "elimination_officials_view",
                 name="elimination_officials_view_node",
