@@ -6,6 +6,7 @@ import pandas as pd
 
 from ecpa_pipeline.domain.registry import HOUSEHOLD_FIELDS
 from ecpa_pipeline.pipelines.cleaning import registry
+from ecpa_pipeline.pipelines.cleaning.monitoring import year_month
 
 
 def test_no_person_rows_left_gives_no_households_rather_than_an_error(parameters):
@@ -29,3 +30,11 @@ def test_no_person_rows_left_gives_no_households_rather_than_an_error(parameters
     assert {"household_code", "member_count", *HOUSEHOLD_FIELDS} - {"income_per_capita"} <= set(
         households.columns
     )
+
+
+def test_monitoring_months_are_read_in_every_form_a_county_writes():
+    cells = pd.Series(["202103", "2021-3", "2021年3月", "2021/3/15", "44270", "", "13", "2021-13"])
+    value, unreadable = year_month(cells)
+    assert value.tolist()[:5] == [202103] * 5
+    assert value.iloc[5:].isna().all()
+    assert unreadable.tolist() == [False] * 6 + [True, True]

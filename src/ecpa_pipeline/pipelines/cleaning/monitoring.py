@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ecpa_pipeline.domain.normalise import clean_text, match_codes, parse_bool, parse_number
+from ecpa_pipeline.domain.normalise import (
+    clean_text,
+    match_codes,
+    parse_bool,
+    parse_date,
+    parse_number,
+)
 from ecpa_pipeline.domain.registry import ABLE_LABOUR
 
 from . import registry
@@ -35,14 +41,24 @@ DATE_AFTER_EXPORT = "monitoring_date_after_export"
 
 
 def year_month(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """``YYYYMM`` (also ``YYYY-MM``, ``YYYY年M月``, ``YYYY/M``) → the integer YYYYMM; the
-    second series marks cells that are not empty and cannot be read as a month."""
+    """``YYYYMM`` (also ``YYYY-MM``, ``YYYY年M月``, ``YYYY/M``, or a full date in any of the
+    contract's forms, Excel serial numbers included) → the integer YYYYMM; the second series
+    marks cells that are not empty and cannot be read as a month.
+
+    >>> cells = pd.Series(["202103", "2021-3", "2021年3月", "2021/3/15", "44270", "", "13"])
+    >>> year_month(cells)[0].tolist()
+    [202103, 202103, 202103, 202103, 202103, <NA>, <NA>]
+    """
     text = clean_text(values)
     parts = text.str.extract(r"^(\d{4})\D?(\d{1,2})\D*$")
     year = pd.to_numeric(parts[0], errors="coerce")
     month = pd.to_numeric(parts[1], errors="coerce")
-    ok = month.between(1, 12)
-    value = (year * 100 + month).where(ok).astype("Int64")
+    value = (year * 100 + month).where(month.between(1, 12))
+    rest = value.isna() & text.notna()
+    if rest.any():
+        dates, _ = parse_date(text[rest])
+        value[rest] = dates.dt.year * 100 + dates.dt.month
+    value = value.astype("Int64")
     return value, text.notna() & value.isna()
 
 
