@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -95,3 +96,47 @@ def write_table(
         if width >= WRAP_ABOVE:
             for cells in ws.iter_rows(min_row=first_row + 1, min_col=col, max_col=col):
                 cells[0].alignment = wrap
+
+
+def risk_band(probability: pd.Series, bands: list[dict]) -> pd.Series:
+    """The code of the first band (``{code, below}``, in ascending order) whose bound is
+    above each probability."""
+    bounds = np.array([b["below"] for b in bands])
+    codes = np.array([b["code"] for b in bands])
+    which = np.searchsorted(bounds, probability.to_numpy(float), side="right")
+    return pd.Series(codes[np.clip(which, 0, len(codes) - 1)], index=probability.index)
+
+
+def rank_within(frame: pd.DataFrame, keys: list[str], ascending: list[bool], by) -> np.ndarray:
+    """1-based position of each row within its ``by`` group when sorted by ``keys``."""
+    order = frame.sort_values(keys, ascending=ascending, kind="stable")
+    rank = order.groupby(by, sort=False).cumcount() + 1
+    return rank.reindex(frame.index).to_numpy()
+
+
+def joined_names(flags: pd.DataFrame, names: dict[str, str], sep: str = ";") -> pd.Series:
+    """For each row, the names of its True columns joined by ``sep`` ('' when none)."""
+    text = np.full(len(flags), "", dtype=object)
+    for column in flags.columns:  # a handful of columns; vectorised over rows
+        text = text + np.where(flags[column].to_numpy(bool), names[column] + sep, "")
+    return pd.Series(text, index=flags.index, dtype="str").str.removesuffix(sep)
+
+
+def codes_to_words(codes: pd.Series, names: dict[str, str], sep: str) -> pd.Series:
+    """``a;b`` code lists → their names joined by ``sep`` (vectorised per code)."""
+    parts = codes.fillna("").str.split(";").explode()
+    named = parts.map(names).dropna()
+    return named.groupby(level=0).agg(sep.join).reindex(codes.index, fill_value="")
+
+
+def reasons_in_words(
+    view: pd.DataFrame, language: str, towards: str, against: str, sep: str
+) -> pd.Series:
+    """A model's three strongest reasons (``factor_<i>_<language>`` and its signed
+    ``factor_<i>_contribution``) with their direction, e.g. ``人均纯收入（不利于脱贫）``."""
+    open_, close = ("（", "）") if language == "zh" else (" (", ")")
+    out = []
+    for i in (1, 2, 3):
+        direction = np.where(view[f"factor_{i}_contribution"] > 0, towards, against)
+        out.append(view[f"factor_{i}_{language}"].astype("str") + open_ + direction + close)
+    return out[0] + sep + out[1] + sep + out[2]

@@ -146,3 +146,28 @@ def evaluate_rule(expression: str, frame: pd.DataFrame, rule: str) -> pd.Series:
     if isinstance(result, pd.Series):
         return _truth(result).reindex(frame.index, fill_value=False)
     return pd.Series(np.full(len(frame), bool(result)), index=frame.index)
+
+
+def matching_rules(
+    frame: pd.DataFrame, rules: list[dict], default: str, where: str
+) -> pd.DataFrame:
+    """Which of ``rules`` (``{code, when, group?}``, in order) apply to each row: within a
+    ``group`` only the first matching rule, rules without a group all; the ``default`` code
+    where none applies. One boolean column per code, in rule order, the default last.
+
+    Raises:
+        RuleError: naming the rule (``where`` + its code) that is not allowed or fails.
+    """
+    taken: dict[str, pd.Series] = {}
+    chosen = {}
+    for rule in rules:
+        hit = evaluate_rule(rule["when"], frame, f"{where} rule {rule['code']!r}")
+        group = rule.get("group")
+        if group:
+            free = ~taken.get(group, pd.Series(False, index=frame.index))
+            hit &= free
+            taken[group] = ~free | hit
+        chosen[rule["code"]] = hit
+    flags = pd.DataFrame(chosen, index=frame.index)
+    flags[default] = ~flags.any(axis=1)
+    return flags

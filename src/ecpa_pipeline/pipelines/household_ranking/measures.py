@@ -3,26 +3,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from ecpa_pipeline.domain.rules import evaluate_rule
-
-from .scoring import joined_names
-
-
-def _risk_band(probability: pd.Series, bands: list[dict]) -> pd.Series:
-    bounds = np.array([b["below"] for b in bands])
-    codes = np.array([b["code"] for b in bands])
-    which = np.searchsorted(bounds, probability.to_numpy(float), side="right")
-    return pd.Series(codes[np.clip(which, 0, len(codes) - 1)], index=probability.index)
-
-
-def _ordinal(frame: pd.DataFrame, keys: list[str], ascending: list[bool], by) -> np.ndarray:
-    """1-based position of each row within its ``by`` group when sorted by ``keys``."""
-    order = frame.sort_values(keys, ascending=ascending, kind="stable")
-    rank = order.groupby(by, sort=False).cumcount() + 1
-    return rank.reindex(frame.index).to_numpy()
+from ecpa_pipeline.domain.rules import matching_rules
+from ecpa_pipeline.officials import joined_names, rank_within
+from ecpa_pipeline.officials import risk_band as _risk_band
 
 
 def rank_households(scores: pd.DataFrame, profiles: pd.DataFrame, params: dict) -> pd.DataFrame:
@@ -37,10 +22,10 @@ def rank_households(scores: pd.DataFrame, profiles: pd.DataFrame, params: dict) 
     ranked["risk_band"] = _risk_band(ranked["exit_probability"], params["risk_bands"])
     need = ["exit_probability", "raw_score", "household_code"]
     up = [True, True, True]
-    ranked["rank_county"] = _ordinal(ranked, need, up, "county_code")
-    ranked["rank_township"] = _ordinal(ranked, need, up, ["county_code", "township"])
-    ranked["rank_village"] = _ordinal(ranked, need, up, "village_code")
-    ranked["readiness_rank"] = _ordinal(
+    ranked["rank_county"] = rank_within(ranked, need, up, "county_code")
+    ranked["rank_township"] = rank_within(ranked, need, up, ["county_code", "township"])
+    ranked["rank_village"] = rank_within(ranked, need, up, "village_code")
+    ranked["readiness_rank"] = rank_within(
         ranked,
         ["meets_exit_criteria", "exit_probability", "raw_score", "household_code"],
         [False, False, False, True],
@@ -106,20 +91,8 @@ def recommend_measures(
     frame = ranked.copy()
     frame = frame.join(_village_products(recommendations, products, frame["village_code"]))
     frame["has_village_product"] = frame["village_product"] != ""
-    taken_groups: dict[str, pd.Series] = {}
-    chosen = {}
-    for rule in params["measures"]:
-        hit = evaluate_rule(
-            rule["when"], frame, f"household_ranking.measures rule {rule['code']!r}"
-        )
-        group = rule.get("group")
-        if group:
-            free = ~taken_groups.get(group, pd.Series(False, index=frame.index))
-            hit &= free
-            taken_groups[group] = ~free | hit
-        chosen[rule["code"]] = hit
-    flags = pd.DataFrame(chosen, index=frame.index)
-    default = params["default_measure"]["code"]
-    flags[default] = ~flags.any(axis=1)
+    flags = matching_rules(
+        frame, params["measures"], params["default_measure"]["code"], "household_ranking.measures"
+    )
     frame["measure_codes"] = joined_names(flags, {c: c for c in flags.columns})
     return frame

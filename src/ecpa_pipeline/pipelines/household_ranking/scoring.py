@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 import pandas as pd
 
 from ecpa_pipeline.datasets import RegisteredModel
+from ecpa_pipeline.officials import joined_names
 
 logger = logging.getLogger(__name__)
 
@@ -215,11 +215,3 @@ def household_profiles(
         1, params["marginal_income_factor"], inclusive="left"
     )
     return profile
-
-
-def joined_names(flags: pd.DataFrame, names: dict[str, str], sep: str = ";") -> pd.Series:
-    """For each row, the names of its True columns joined by ``sep`` ('' when none)."""
-    text = np.full(len(flags), "", dtype=object)
-    for column in flags.columns:  # a handful of columns; vectorised over rows
-        text = text + np.where(flags[column].to_numpy(bool), names[column] + sep, "")
-    return pd.Series(text, index=flags.index, dtype="str").str.removesuffix(sep)

@@ -17,7 +17,8 @@ import pandas as pd
 from ecpa_pipeline.audit import code_tags, input_tags
 from ecpa_pipeline.datasets import RegisteredModel
 from ecpa_pipeline.domain.registry import ABLE_LABOUR
-from ecpa_pipeline.domain.rules import evaluate_rule
+from ecpa_pipeline.domain.rules import matching_rules
+from ecpa_pipeline.officials import joined_names, rank_within, risk_band
 
 logger = logging.getLogger(__name__)
 
@@ -97,26 +98,6 @@ def _places(villages: pd.DataFrame) -> pd.DataFrame:
     return villages[["village_code", "county_code", "county", "township", "village"]]
 
 
-def _measures(profile: pd.DataFrame, params: dict) -> pd.Series:
-    """Codes of the suggested measures (``;``-joined) by the configured rules; within a
-    group the first matching rule applies; the default where none does."""
-    codes = pd.Series("", index=profile.index, dtype="str")
-    taken: dict[str, pd.Series] = {}
-    for rule in params["measures"]:
-        hit = evaluate_rule(rule["when"], profile, rule["code"]).fillna(False).astype(bool)
-        group = rule.get("group")
-        if group:
-            hit &= ~taken.get(group, pd.Series(False, index=profile.index))
-            taken[group] = taken.get(group, pd.Series(False, index=profile.index)) | hit
-        codes = codes.where(~hit, codes + np.where(codes == "", "", ";") + rule["code"])
-    return codes.where(codes != "", params["default_measure"]["code"])
-
-
-def _rank(frame: pd.DataFrame, keys: list[str], ascending: list[bool], by) -> np.ndarray:
-    order = frame.sort_values(keys, ascending=ascending, kind="stable")
-    return (order.groupby(by, sort=False).cumcount() + 1).reindex(frame.index).to_numpy()
-
-
 def warning_list(
     scores: pd.DataFrame,
     rows: pd.DataFrame,
@@ -140,13 +121,14 @@ def warning_list(
         .drop(columns=["county_code"])
         .merge(_places(villages), on="village_code", how="left")
     )
-    bands = params["risk_bands"]
-    which = np.searchsorted([b["below"] for b in bands], table[score].to_numpy(float), "right")
-    table["risk_band"] = np.array([b["code"] for b in bands])[np.clip(which, 0, len(bands) - 1)]
-    need = [score, "raw_score", "household_code"]
-    table["rank_county"] = _rank(table, need, [False, False, True], "county_code")
-    table["rank_village"] = _rank(table, need, [False, False, True], "village_code")
-    table["measure_codes"] = _measures(table, params)
+    table["risk_band"] = risk_band(table[score], params["risk_bands"])
+    need, down = [score, "raw_score", "household_code"], [False, False, True]
+    table["rank_county"] = rank_within(table, need, down, "county_code")
+    table["rank_village"] = rank_within(table, need, down, "village_code")
+    flags = matching_rules(
+        table, params["measures"], params["default_measure"]["code"], "monitoring_lists.measures"
+    )
+    table["measure_codes"] = joined_names(flags, {c: c for c in flags.columns})
     return table.sort_values(["county_code", "rank_county"]).reset_index(drop=True)
 
 

@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from ecpa_pipeline.officials import BOLD, cells, column_widths, county_file_stem, write_table
+from ecpa_pipeline.officials import (
+    BOLD,
+    cells,
+    codes_to_words,
+    column_widths,
+    county_file_stem,
+    reasons_in_words,
+    write_table,
+)
 
 from .nodes import CRITERIA
 
@@ -75,25 +83,6 @@ ELIMINATION_COLUMNS = {
 }
 
 
-def _codes_to_words(codes: pd.Series, words: dict[str, str], sep: str) -> pd.Series:
-    """``a;b`` codes → their words joined by ``sep`` (vectorised per code)."""
-    parts = codes.fillna("").str.split(";").explode()
-    named = parts.map(words).dropna()
-    return named.groupby(level=0).agg(sep.join).reindex(codes.index, fill_value="")
-
-
-def _reasons(view: pd.DataFrame, language: str) -> pd.Series:
-    """The three strongest reasons with their direction, e.g. ``人均纯收入（↑风险）``."""
-    open_, close = ("（", "）") if language == "zh" else (" (", ")")
-    out = []
-    for i in (1, 2, 3):
-        up = view[f"factor_{i}_contribution"] > 0
-        direction = np.where(up, WORDS["raises"][language], WORDS["lowers"][language])
-        out.append(view[f"factor_{i}_{language}"].astype("str") + open_ + direction + close)
-    sep = "；" if language == "zh" else "; "
-    return out[0] + sep + out[1] + sep + out[2]
-
-
 def warning_table(view: pd.DataFrame, score: str, params: dict, language: str) -> pd.DataFrame:
     """The early-warning list in ``language``: columns labelled, values in words."""
     rules = [*params["measures"], params["default_measure"]]
@@ -107,8 +96,14 @@ def warning_table(view: pd.DataFrame, score: str, params: dict, language: str) -
         income_per_capita=view["income_per_capita"].round(0),
         household_size=view["household_size"].astype("Int64"),
         household_status=status,
-        reasons=_reasons(view, language),
-        measures=_codes_to_words(
+        reasons=reasons_in_words(
+            view,
+            language,
+            WORDS["raises"][language],
+            WORDS["lowers"][language],
+            "；" if language == "zh" else "; ",
+        ),
+        measures=codes_to_words(
             view["measure_codes"], {r["code"]: r[language] for r in rules}, "；"
         ),
     )
@@ -122,7 +117,7 @@ def elimination_table(view: pd.DataFrame, language: str) -> pd.DataFrame:
     table = view.assign(
         income_per_capita=view["income_per_capita"].round(0),
         meets_elimination_criteria=np.where(view["meets_elimination_criteria"], yes, no),
-        unmet_criteria=_codes_to_words(view["unmet_criteria"], months, "；"),
+        unmet_criteria=codes_to_words(view["unmet_criteria"], months, "；"),
         monitoring_since=view["monitoring_since"].astype("Int64").astype("str"),
     )
     return _labelled(table, ELIMINATION_COLUMNS, language)

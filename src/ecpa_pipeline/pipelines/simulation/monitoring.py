@@ -183,6 +183,7 @@ def _monitoring_year(rng, world: World, state, year: int, line: float, sim: dict
     size = households["size"].to_numpy()
     _scale_market_income(income, size, exited, state.target)
     _minimum_living_allowance(rng, state, income, members, inc["dibao_per_person"][k], mon)
+    # 低保 is granted on the scaled incomes and adds to the mean: scale once more to the path.
     _scale_market_income(income, size, exited, state.target)
     rigid = shocks["out_of_pocket"] + shocks["rigid_other"]
     decision = identify(rng, world, state, year, line, income, rigid, members, shocks, mon)

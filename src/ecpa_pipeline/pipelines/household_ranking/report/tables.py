@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ecpa_pipeline.officials import codes_to_words, reasons_in_words
+
 from ..scoring import GUARANTEES
 from .labels import AREA_COLUMNS, CAUSES_EN, HOUSEHOLD_COLUMNS, READINESS, word
 
@@ -24,13 +26,6 @@ class CountyReport:
     county_summary: pd.Series
     products_by_village: pd.Series
     provenance: dict
-
-
-def _translate_codes(codes: pd.Series, names: dict[str, str], sep: str) -> pd.Series:
-    """``a;b`` code lists → their names joined by ``sep`` (vectorised per code)."""
-    parts = codes.fillna("").str.split(";").explode()
-    named = parts.map(names).dropna()
-    return named.groupby(level=0).agg(sep.join).reindex(codes.index, fill_value="")
 
 
 def _measure_texts(view: pd.DataFrame, params: dict, language: str) -> pd.Series:
@@ -57,19 +52,6 @@ def _measure_texts(view: pd.DataFrame, params: dict, language: str) -> pd.Series
     return text
 
 
-def _reasons(view: pd.DataFrame, language: str) -> pd.Series:
-    """The three strongest reasons with their direction, e.g. ``人均纯收入（不利于脱贫）``."""
-    out = []
-    for i in (1, 2, 3):
-        towards = view[f"factor_{i}_contribution"] > 0
-        direction = np.where(towards, word("favours", language), word("hinders", language))
-        name = view[f"factor_{i}_{language}"].astype("str")
-        out.append(name + ("（" if language == "zh" else " (") + direction)
-    close = "）" if language == "zh" else ")"
-    sep = word("reason_sep", language)
-    return out[0] + close + sep + out[1] + close + sep + out[2] + close
-
-
 def household_table(view: pd.DataFrame, params: dict, language: str) -> pd.DataFrame:
     """The officials' household list with canonical column names and values in words."""
     yes, no = word("yes", language), word("no", language)
@@ -82,11 +64,17 @@ def household_table(view: pd.DataFrame, params: dict, language: str) -> pd.DataF
         risk_band=view["risk_band"].map(bands),
         meets_exit_criteria=np.where(view["meets_exit_criteria"], yes, no),
         marginal=np.where(view["marginal"], yes, no),
-        unmet_guarantees=_translate_codes(
+        unmet_guarantees=codes_to_words(
             view["unmet_guarantees"], guarantees, word("list_sep", language)
         ),
         main_cause=view["main_cause"] if language == "zh" else view["main_cause"].map(CAUSES_EN),
-        reasons=_reasons(view, language),
+        reasons=reasons_in_words(
+            view,
+            language,
+            word("favours", language),
+            word("hinders", language),
+            word("reason_sep", language),
+        ),
         measures=_measure_texts(view, params, language),
     )
     columns = [c for c in HOUSEHOLD_COLUMNS if c in table]
