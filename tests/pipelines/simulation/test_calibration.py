@@ -34,6 +34,15 @@ def test_household_composition_and_causes(world):
         assert shares.get(cause, 0.0) == pytest.approx(expected, abs=0.02), cause
 
 
+def test_exited_households_stay_mostly_above_the_line(world):
+    # Exit needs income above the line (错退率 < 2 % [S]) and support continues after exit;
+    # 兜底 enrolment stays. Without it, a third of 脱贫户 were below the 2020 line.
+    hy = world["hh_years"]
+    exited = hy[hy["status"] == "脱贫户"]
+    below = (exited["income_per_capita"] < exited["poverty_line"]).groupby(exited["year"]).mean()
+    assert below.max() <= 0.15
+
+
 def test_exit_share_follows_the_national_path(world):
     hy = world["hh_years"]
     at_risk = hy[hy["exit_prob"].notna()]

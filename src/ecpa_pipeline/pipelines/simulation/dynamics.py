@@ -106,7 +106,9 @@ def members_work(rng, world: World, year: int, k: int, ill: np.ndarray, illness,
 def support_productivity(world: World, carry: Carry, present, year: int, k: int, line, inc):
     """Support received since registration raises productivity (产业扶持, 就业帮扶 …), more
     for households still poor and near or below the line last year."""
-    targeted = present & ~carry.exited & (carry.prev_income_pc < 1.5 * line)
+    # Support continues for a while after exit (脱贫不脱政策).
+    supported = ~carry.exited | (year - carry.exit_year <= inc["support_years_after_exit"])
+    targeted = present & supported & (carry.prev_income_pc < 1.5 * line)
     support = np.where(targeted, inc["support_growth"] + inc["support_growth_step"] * k, 1.04)
     carry.productivity = carry.productivity * np.where(k == 0, 1.0, support)
 
@@ -186,16 +188,19 @@ def household_income(rng, world, carry, year, k, members, ecommerce, shocks, inc
     }
 
 
-def social_assistance(rng, world, income: dict, poor_at_start, n_able, line, coverage):
+def social_assistance(rng, world, carry, income: dict, poor_at_start, n_able, line, coverage):
     """兜底: a growing share of the remaining poor is topped up to the line, all of them in
     the final year. Under quota pressure, support reaches first those closest to the line
-    (cheapest to lift) and those who cannot work their way out (低保/特困, no able labour)."""
+    (cheapest to lift) and those who cannot work their way out (低保/特困, no able labour).
+    A household once enrolled stays enrolled after its exit (脱贫不脱政策): it is topped up
+    whenever its income falls below the line again."""
     size = world.households["size"].to_numpy()
     net = income["net"]
     gap = np.clip(1 - net / size / line, 0, 1)
     priority = 2.0 * np.exp(-3 * gap) * np.where(income["safety_net"] | (n_able == 0), 1.3, 1.0)
     reach = 1.0 if coverage >= 1 else np.clip(coverage * priority, 0, 1)
-    covered = poor_at_start & (rng.random(world.n) < reach)
+    covered = (poor_at_start & (rng.random(world.n) < reach)) | carry.assisted
+    carry.assisted |= covered
     shortfall = np.where(covered, np.clip(line * 1.05 * size - net, 0, None), 0.0)
     income["transfer"] = np.round(income["transfer"] + shortfall)
     income["net"] = net + shortfall
@@ -315,6 +320,7 @@ def simulate_household_years(
         social_assistance(
             rng,
             world,
+            carry,
             income,
             poor_at_start,
             members["n_able"],
@@ -384,6 +390,7 @@ def _household_year(
             "illness_shock": shocks["illness"],
             "disaster_shock": shocks["disaster"],
             "productivity": carry.productivity.copy(),
+            "assisted": carry.assisted.copy(),
             "poverty_line": income["line"],
         }
     )

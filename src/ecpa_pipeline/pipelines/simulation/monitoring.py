@@ -178,13 +178,23 @@ def _monitoring_year(rng, world: World, state, year: int, line: float, sim: dict
     )
     income = household_income(rng, untyped, state, year, k, members, ecommerce, shocks, inc)
     _apply_losses(income, shocks)
+    _measure_income(rng, state, income, members, mon)
     income["ecommerce"] = online
     state.target *= 1 + mon["income_growth"][year]
     size = households["size"].to_numpy()
     _scale_market_income(income, size, exited, state.target)
-    _minimum_living_allowance(rng, state, income, members, inc["dibao_per_person"][k], mon)
-    # 低保 is granted on the scaled incomes and adds to the mean: scale once more to the path.
-    _scale_market_income(income, size, exited, state.target)
+    standard = inc["dibao_per_person"][k]
+    _grant_dibao(rng, state, income, members, standard, mon)
+    # 低保 pays the shortfall of the scaled income and adds to the mean: the market incomes
+    # are scaled so that the mean with 低保 follows the path (a few fixed-point rounds).
+    payment = _dibao_payment(state, income, size, standard, mon)
+    for _ in range(3):
+        dibao_mean = (payment / size)[exited].mean()
+        _scale_market_income(income, size, exited, state.target - dibao_mean)
+        payment = _dibao_payment(state, income, size, standard, mon)
+    income["transfer"] = income["transfer"] + payment
+    income["net"] = income["net"] + payment
+    income["per_capita"] = income["net"] / size
     rigid = shocks["out_of_pocket"] + shocks["rigid_other"]
     decision = identify(rng, world, state, year, line, income, rigid, members, shocks, mon)
     eliminate(rng, state, year, line, income, members, decision, mon)
@@ -229,6 +239,24 @@ def _support(rng, state, line: float, mon: dict) -> None:
     )
 
 
+def _measure_income(rng, state, income: dict, members: dict, mon: dict) -> None:
+    """What last year's measures pay this year: a local job or a public-welfare post
+    (就业帮扶, 公益岗位帮扶) for a member who can work, and industry awards or dividends
+    (产业帮扶) — how monitored households get back above the line."""
+    paid = mon["measure_income"]
+    measures = np.where(state.measures_last_year, state.measures.astype(str), "")
+    job = (
+        (np.char.find(measures, "就业帮扶") >= 0) | (np.char.find(measures, "公益岗位帮扶") >= 0)
+    ) & (members["n_labour"] > 0)
+    industry = np.char.find(measures, "产业帮扶") >= 0
+    n = len(measures)
+    wage = np.round(np.where(job, paid["job"] * rng.uniform(0.6, 1.0, n), 0.0))
+    business = np.round(np.where(industry, paid["industry"] * rng.uniform(0.5, 1.5, n), 0.0))
+    income["wage"] = income["wage"] + wage
+    income["business_income"] = income["business_income"] + business
+    income["net"] = income["net"] + wage + business
+
+
 def _keep_record(state, decision: dict) -> None:
     """The record follows the household: 缺劳动力 goes once a member can work again, and
     households without labour are covered by 综合保障 while monitored (domain facts §1)."""
@@ -254,9 +282,10 @@ class _MonitoringState:
         self.productivity = households["productivity"].to_numpy().astype(float).copy()
         self.unsafe_housing = households["unsafe_housing"].to_numpy().copy()
         self.unsafe_water = households["unsafe_water"].to_numpy().copy()
+        # 低保 of the registry years, and 兜底 enrolment, carry into the period.
         self.dibao = np.isin(
             households["household_type"].to_numpy(), ["低保贫困户", "特困供养贫困户"]
-        )
+        ) | households["assisted_2020"].to_numpy().astype(bool)
         self.monitored = np.zeros(n, bool)
         self.ever = np.zeros(n, bool)
         self.since = np.zeros(n, int)  # YYYYMM of the current (or last) identification
@@ -301,25 +330,37 @@ def _scale_market_income(income: dict, size: np.ndarray, exited: np.ndarray, tar
     income["per_capita"] = income["net"] / size
 
 
-def _minimum_living_allowance(rng, state, income: dict, members: dict, standard, mon) -> None:
+def _grant_dibao(rng, state, income: dict, members: dict, standard: float, mon: dict) -> None:
     """低保 (the minimum living allowance) for households below the standard: kept by those
     who had it, granted this year to a share of the others — most households without labour,
-    fewer with labour — and to monitored households with 综合保障. Paid by tier (分档): the
-    shortfall, but at least ``dibao_floor`` of the standard per person."""
+    fewer with labour — and to every monitored household below it (the monitoring visit
+    checks social assistance; 综合保障 joins its measures)."""
     cover = mon["dibao_coverage"]
-    size = income["net"] / np.where(income["per_capita"] != 0, income["per_capita"], 1)
     below = income["per_capita"] < standard
     no_labour = members["n_labour"] == 0
     newly = below & (
         rng.random(len(below)) < np.where(no_labour, cover["no_labour"], cover["labour"])
     )
-    newly |= below & state.monitored & (np.char.find(state.measures.astype(str), "综合保障") >= 0)
-    state.dibao |= newly
-    per_person = np.maximum(standard - income["per_capita"], cover["floor"] * standard)
-    payment = np.where(state.dibao & below, np.round(per_person * size), 0.0)
-    income["transfer"] = income["transfer"] + payment
-    income["net"] = income["net"] + payment
-    income["per_capita"] = income["net"] / size
+    monitored = below & state.monitored
+    lacking = monitored & (np.char.find(state.measures.astype(str), "综合保障") < 0)
+    state.measures = np.where(
+        lacking,
+        np.where(state.measures == "", "综合保障", state.measures + ";综合保障"),
+        state.measures,
+    )
+    state.dibao |= newly | monitored
+
+
+def _dibao_payment(state, income: dict, size: np.ndarray, standard: float, mon: dict):
+    """低保 paid by tier (分档) to enrolled households below the standard: the shortfall, but
+    at least ``floor`` of the standard per person (yuan per household)."""
+    per_person = np.maximum(
+        standard - income["per_capita"], mon["dibao_coverage"]["floor"] * standard
+    )
+    # Rounded up to the yuan: a household topped up to the standard is not below it.
+    return np.where(
+        state.dibao & (income["per_capita"] < standard), np.ceil(per_person * size), 0.0
+    )
 
 
 def _household_year(world, state, year, line, income, rigid, shocks, decision) -> pd.DataFrame:

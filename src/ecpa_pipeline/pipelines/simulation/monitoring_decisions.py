@@ -59,17 +59,32 @@ MEASURES = (
 
 
 def precursor(rng, state, households: pd.DataFrame, line_2020: float, mon: dict) -> None:
-    """The 2020 precursor (domain facts §1): 脱贫户 with income below 1.5 × the 2020 line were
-    monitored already; ``precursor_share`` of the 脱贫户 enter 2021 monitored."""
+    """The 2020 precursor (domain facts §1, §3): the mechanism of March 2020 already monitored
+    脱贫不稳定户 (脱贫户 below 1.5 × the 2020 line) and 边缘易致贫户 (ordinary households near
+    the line; their 2020 income is not simulated, so the less productive half of them stands
+    for it [U]). ``precursor.share`` of the 脱贫户's number enter 2021 monitored,
+    ``precursor.marginal_share`` of them 边缘易致贫户."""
+    spec = mon["precursor"]
     income = households["income_2020"].to_numpy()
+    productivity = households["productivity"].to_numpy()
     exited = households["household_status"].to_numpy() == EXITED
-    eligible = exited & (income < 1.5 * line_2020)
-    share = min(1.0, mon["precursor_share"] * exited.sum() / max(eligible.sum(), 1))
-    chosen = eligible & (rng.random(len(income)) < share)
+    count = spec["share"] * exited.sum()
+    eligible = {
+        UNSTABLE: exited & (income < 1.5 * line_2020),
+        MARGINAL: ~exited & (productivity < np.median(productivity[~exited])),
+    }
+    wanted = {
+        UNSTABLE: count * (1 - spec["marginal_share"]),
+        MARGINAL: count * spec["marginal_share"],
+    }
+    draw = rng.random(len(income))
+    chosen = np.zeros(len(income), bool)
+    for category, pool in eligible.items():
+        chosen |= pool & (draw < min(1.0, wanted[category] / max(pool.sum(), 1)))
     state.monitored |= chosen
     state.ever |= chosen
     state.since = np.where(chosen, 2020 * 100 + rng.integers(3, 13, len(income)), state.since)
-    state.category = np.where(chosen, UNSTABLE, state.category)
+    state.category = np.where(chosen, np.where(exited, UNSTABLE, MARGINAL), state.category)
     state.risks = np.where(chosen, "其他", state.risks)
     state.measures = np.where(
         chosen, suggest_measures(rng, state.risks, np.zeros(len(income), bool)), ""

@@ -67,6 +67,7 @@ def monitoring_population(
         ecommerce_income_2020=last["ecommerce_income"].to_numpy(),
         ecommerce_mode=last["ecommerce_mode"].to_numpy(),
         income_2020=last["income_per_capita"].to_numpy(),
+        assisted_2020=last["assisted"].to_numpy(),
     )
     ordinary = ordinary_households(villages, sim)
     rng = stream(sim["seed"], "ordinary_traits_2020")
@@ -79,6 +80,7 @@ def monitoring_population(
         ecommerce_income_2020=0.0,
         ecommerce_mode="未参与",
         income_2020=np.nan,
+        assisted_2020=False,
     )
     columns = [c for c in registered.columns if c in ordinary.columns]
     hh = pd.concat([registered[columns], ordinary[columns]], ignore_index=True)

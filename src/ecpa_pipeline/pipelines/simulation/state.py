@@ -48,6 +48,7 @@ class Carry:
     chronic_ill: np.ndarray
     productivity: np.ndarray
     prev_income_pc: np.ndarray
+    assisted: np.ndarray  # enrolled in 兜底 social assistance: it stays after exit
 
     @classmethod
     def start(cls, households: pd.DataFrame) -> Carry:
@@ -62,4 +63,5 @@ class Carry:
             chronic_ill=np.zeros(n, dtype=bool),
             productivity=households["productivity"].to_numpy().copy(),
             prev_income_pc=np.zeros(n),
+            assisted=np.zeros(n, dtype=bool),
         )
