@@ -79,8 +79,8 @@ def test_monitored_stock_and_categories_within_published_magnitudes(years):
     assert 0.05 <= len(end_2021) / exited <= 0.14
     mix = end_2021["category"].value_counts(normalize=True)
     assert set(mix.index) == {monitoring.UNSTABLE, monitoring.MARGINAL, monitoring.SUDDEN}
-    # 边缘易致贫户 ≈ 30 % of 保山's monitored households at end-2021.
-    assert 0.2 <= mix[monitoring.MARGINAL] <= 0.45
+    # 保山 at end-2021 [S]: 31 % 脱贫不稳定, 30 % 边缘易致贫, 40 % 突发严重困难.
+    assert mix.between(0.2, 0.5).all(), mix
     new = frame[frame["identified_this_year"] & (frame["year"] == 2021)]
     # 突发严重困难户 the largest group of 2021's new entrants (59 % in 保山).
     assert new["category"].value_counts().idxmax() == monitoring.SUDDEN

@@ -128,7 +128,9 @@ def simulate_monitoring_years(
     )
     state = _MonitoringState(households)
     exited = households["household_status"].to_numpy() == EXITED
-    precursor(rng, state, households, float(line_2020), mon)
+    health = world.persons["health"].to_numpy().astype(str)
+    ill = world.per_household(np.char.find(health, "病") >= 0) > 0
+    precursor(rng, state, households, ill, float(line_2020), mon)
     # The registry years' productivity differences shrink (persistence < 1) [U]: the period's
     # employment programmes (31 M 脱贫劳动力 in work [C]) lift the weakest earners most.
     median = np.median(state.productivity[exited])

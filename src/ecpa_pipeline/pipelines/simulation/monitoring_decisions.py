@@ -58,34 +58,34 @@ MEASURES = (
 )
 
 
-def precursor(rng, state, households: pd.DataFrame, line_2020: float, mon: dict) -> None:
+def precursor(rng, state, households: pd.DataFrame, ill: np.ndarray, line_2020, mon) -> None:
     """The 2020 precursor (domain facts §1, §3): the mechanism of March 2020 already monitored
-    脱贫不稳定户 (脱贫户 below 1.5 × the 2020 line) and 边缘易致贫户 (ordinary households near
-    the line; their 2020 income is not simulated, so the less productive half of them stands
-    for it [U]). ``precursor.share`` of the 脱贫户's number enter 2021 monitored,
-    ``precursor.marginal_share`` of them 边缘易致贫户."""
+    脱贫不稳定户 (脱贫户 below 1.5 × the 2020 line), 边缘易致贫户 (ordinary households near the
+    line; their 2020 income is not simulated, so the less productive half of them stands for
+    it [U]) and households in severe difficulty after an illness (``ill``: a member seriously
+    or chronically ill). ``precursor.share`` of the 脱贫户's number enter 2021 monitored, in
+    the ``precursor.mix`` of categories."""
     spec = mon["precursor"]
     income = households["income_2020"].to_numpy()
     productivity = households["productivity"].to_numpy()
     exited = households["household_status"].to_numpy() == EXITED
     count = spec["share"] * exited.sum()
     eligible = {
+        SUDDEN: ill,
         UNSTABLE: exited & (income < 1.5 * line_2020),
         MARGINAL: ~exited & (productivity < np.median(productivity[~exited])),
     }
-    wanted = {
-        UNSTABLE: count * (1 - spec["marginal_share"]),
-        MARGINAL: count * spec["marginal_share"],
-    }
-    draw = rng.random(len(income))
-    chosen = np.zeros(len(income), bool)
-    for category, pool in eligible.items():
-        chosen |= pool & (draw < min(1.0, wanted[category] / max(pool.sum(), 1)))
+    category = np.full(len(income), "", dtype=object)
+    for name, pool in eligible.items():
+        free = pool & (category == "")
+        share = spec["mix"][name] * count / max(free.sum(), 1)
+        category = np.where(free & (rng.random(len(income)) < min(1.0, share)), name, category)
+    chosen = category != ""
     state.monitored |= chosen
     state.ever |= chosen
     state.since = np.where(chosen, 2020 * 100 + rng.integers(3, 13, len(income)), state.since)
-    state.category = np.where(chosen, np.where(exited, UNSTABLE, MARGINAL), state.category)
-    state.risks = np.where(chosen, "其他", state.risks)
+    state.category = np.where(chosen, category, state.category)
+    state.risks = np.where(chosen, np.where(category == SUDDEN, "因病", "其他"), state.risks)
     state.measures = np.where(
         chosen, suggest_measures(rng, state.risks, np.zeros(len(income), bool)), ""
     )
