@@ -24,28 +24,58 @@ def _identity(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _score(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
+    return frame.assign(probability=0.5, factor_1="x")
+
+
 def _model_pipeline(**log_model_kwargs):
     training = Pipeline([Node(_identity, "features", "fitted", name="fit")])
-    inference = Pipeline([Node(_identity, "features", "scores", name="score")])
+    inference = Pipeline([Node(_score, ["features", "params:model"], "scores", name="score")])
     return pipeline_ml_factory(
         training=training,
         inference=inference,
         input_name="features",
-        log_model_kwargs={"name": "m", **log_model_kwargs},
+        log_model_kwargs={"name": "m", "registered_model_name": "m", **log_model_kwargs},
+    )
+
+
+def _catalog(features: pd.DataFrame, **settings) -> DataCatalog:
+    return DataCatalog(
+        {
+            "features": MemoryDataset(features),
+            "scores": MemoryDataset(_score(features, {})),
+            "params:model": MemoryDataset({"label": "y", **settings}),
+        }
     )
 
 
 def test_the_logged_model_gets_five_rows_of_its_input_as_example():
-    features = pd.DataFrame({"household_key": [f"h_{i}" for i in range(8)], "x": range(8)})
-    catalog = DataCatalog({"features": MemoryDataset(features)})
+    features = pd.DataFrame(
+        {"household_key": [f"h_{i}" for i in range(8)], "x": [float(i) for i in range(8)]}
+    )
     pipeline = _model_pipeline()
-    ModelLoggingHooks().after_pipeline_run(run_params={}, pipeline=pipeline, catalog=catalog)
+    ModelLoggingHooks().after_pipeline_run(
+        run_params={}, pipeline=pipeline, catalog=_catalog(features)
+    )
     pd.testing.assert_frame_equal(pipeline.log_model_kwargs["input_example"], features.head(5))
 
 
+def test_the_logged_model_has_its_configured_name_and_a_signature_with_outputs():
+    features = pd.DataFrame({"household_key": ["h_1", "h_2"], "x": [1.0, 2.0]})
+    pipeline = _model_pipeline(signature="auto")
+    catalog = _catalog(features, registered_model_name="survey_poor")
+    ModelLoggingHooks().after_pipeline_run(run_params={}, pipeline=pipeline, catalog=catalog)
+    kwargs = pipeline.log_model_kwargs
+    assert kwargs["name"] == kwargs["registered_model_name"] == "survey_poor"
+    signature = kwargs["signature"]
+    assert signature.inputs.input_names() == ["household_key", "x"]
+    assert signature.outputs.input_names() == ["household_key", "x", "probability", "factor_1"]
+    assert {p.name for p in signature.params.params} == {"model", "runner"}
+
+
 def test_an_input_example_set_by_configuration_is_kept_and_plain_pipelines_are_ignored():
-    own = pd.DataFrame({"household_key": ["h_x"], "x": [1]})
-    catalog = DataCatalog({"features": MemoryDataset(own.iloc[:0])})
+    own = pd.DataFrame({"household_key": ["h_x"], "x": [1.0]})
+    catalog = _catalog(own.iloc[:0])
     pipeline = _model_pipeline(input_example=own)
     ModelLoggingHooks().after_pipeline_run(run_params={}, pipeline=pipeline, catalog=catalog)
     assert pipeline.log_model_kwargs["input_example"] is own

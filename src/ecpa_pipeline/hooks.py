@@ -9,10 +9,12 @@ import urllib.request
 from urllib.parse import urlparse
 
 import mlflow
+import mlflow.data
 from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 from kedro.io import CachedDataset, MemoryDataset
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
+from mlflow.models import infer_signature
 
 from ecpa_pipeline.datasets import OptionalDataset
 from ecpa_pipeline.datasets.atomic import WrittenInPlace
@@ -35,13 +37,42 @@ class ClearErrorHooks:
 
 
 class ModelLoggingHooks:
-    """Give the model kedro-mlflow logs an input example (a few rows of the model's input,
-    pseudonymous keys only). Runs before kedro-mlflow's own ``after_pipeline_run``."""
+    """Complete the model kedro-mlflow logs (before its own ``after_pipeline_run``):
+
+    - the name it is registered under, from the model's parameters
+      (``registered_model_name``; default: the name in ``pipeline_registry.py``);
+    - a signature with the outputs (probability, reasons) beside the inputs and parameters;
+    - an input example (a few rows of the model's input, pseudonymous keys only);
+    - the training table as the run's dataset input (``mlflow.log_input``: its name, digest,
+      schema and row count — not its rows).
+    """
 
     @hook_impl(tryfirst=True)
     def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        if isinstance(pipeline, PipelineML) and "input_example" not in pipeline.log_model_kwargs:
-            pipeline.log_model_kwargs["input_example"] = catalog.load(pipeline.input_name).head(5)
+        if not isinstance(pipeline, PipelineML):
+            return
+        kwargs = pipeline.log_model_kwargs
+        params = {
+            name.removeprefix("params:"): catalog.load(name)
+            for name in sorted(pipeline.inference.inputs())
+            if name.startswith("params:")
+        }
+        settings = next((p for p in params.values() if isinstance(p, dict) and "label" in p), {})
+        if settings.get("registered_model_name"):
+            kwargs["name"] = kwargs["registered_model_name"] = settings["registered_model_name"]
+        features = catalog.load(pipeline.input_name)
+        kwargs.setdefault("input_example", features.head(5))
+        if kwargs.get("signature") == "auto":
+            # As kedro-mlflow's "auto" (parameters overridable at predict time), with outputs.
+            (output,) = sorted(pipeline.inference.outputs())
+            kwargs["signature"] = infer_signature(
+                features, catalog.load(output), params | {"runner": "SequentialRunner"}
+            )
+        table = settings.get("input_name")
+        if table and mlflow.active_run() is not None:
+            mlflow.log_input(
+                mlflow.data.from_pandas(catalog.load(table), name=table), context="training"
+            )
 
 
 def check_tracking_server(uri: str, timeout: float = CONNECT_TIMEOUT) -> None:

@@ -77,6 +77,20 @@ def test_the_model_is_registered_with_a_new_version_per_training(client, runs):
     assert {v.run_id for v in versions} == {r.info.run_id for r in runs}
 
 
+def test_the_run_logs_its_training_table_and_the_model_states_its_outputs(client, runs, store):
+    run = client.get_run(runs[-1].info.run_id)
+    (logged,) = run.inputs.dataset_inputs
+    assert logged.dataset.name == "exit_model_input"
+    assert {t.key: t.value for t in logged.tags}["mlflow.data.context"] == "training"
+    rows = len(pd.read_parquet(store["data"] / "05_model_input" / "exit_model_input.parquet"))
+    assert f'"num_rows": {rows}' in logged.dataset.profile
+    info = mlflow.models.get_model_info("models:/poverty_exit/2")
+    outputs = info.signature.outputs.input_names()
+    assert {"household_key", "exit_probability", "factor_1_zh", "factor_3_contribution"} <= set(
+        outputs
+    )
+
+
 def test_two_trainings_on_the_same_data_give_identical_scores(store):
     second = pd.read_parquet(store["data"] / "07_model_output" / "exit_test_scores.parquet")
     pd.testing.assert_frame_equal(store["first_scores"], second)

@@ -230,3 +230,43 @@ def test_a_surveys_own_ids_are_hashed_before_anything_is_fitted_or_logged(survey
         assert not set(part["hh_id"]) & set(survey["hh_id"])
     digest = hashlib.sha256(b"P00001").hexdigest()[:20]
     assert any(("id_" + digest) in set(part["hh_id"]) for part in (train, valid, test))
+
+
+def test_a_random_split_is_stratified_seeded_and_independent_of_the_ids(survey):
+    params = PARAMS | {
+        "time_column": None,
+        "split": {"kind": "random", "validation_share": 0.2, "test_share": 0.25},
+    }
+    table = survey.drop(columns="wave")
+    train, valid, test, _ = nodes.split_transitions(table, params)
+    assert len(train) + len(valid) + len(test) == len(table)
+    for part, share in ((valid, 0.2), (test, 0.25)):
+        by_label = part["left_poverty"].value_counts()
+        expected = (table["left_poverty"].value_counts() * share).round()
+        assert by_label.sort_index().tolist() == expected.sort_index().tolist()
+    renamed = table.assign(hh_id="X" + table["hh_id"])  # other ids, same contents
+    _, _, test_again, _ = nodes.split_transitions(renamed, params)
+    assert test_again["hh_id"].str[1:].tolist() == test["hh_id"].tolist()
+
+
+def test_an_id_list_decides_the_split_and_a_bad_part_is_named(survey, tmp_path):
+    ids_file = tmp_path / "split.csv"
+    pd.DataFrame(
+        {
+            "hh_id": ["P00001", "P00002", "P00003", "P00004"],
+            "part": ["test", "test", "validation", "validation"],
+        }
+    ).to_csv(ids_file, index=False)
+    params = PARAMS | {"ids": "hash", "split": {"kind": "ids", "ids_file": str(ids_file)}}
+    train, valid, test, _ = nodes.split_transitions(survey, params)
+    assert (len(train), len(valid), len(test)) == (len(survey) - 4, 2, 2)
+    assert set(test["hh_id"]) == set(nodes.hash_ids(pd.Series(["P00001", "P00002"])))
+    pd.DataFrame({"hh_id": ["P00001"], "part": ["holdout"]}).to_csv(ids_file, index=False)
+    with pytest.raises(ValueError, match=r"split\.csv: part must be train, validation or test"):
+        nodes.split_transitions(survey, params)
+
+
+def test_features_may_be_all_columns_except_some(survey):
+    params = PARAMS | {"features": {"all_except": ["sex_of_head"], "wage": {"en": "wages"}}}
+    _, _, _, features = nodes.split_transitions(survey, params)
+    assert features.columns.tolist() == ["hh_id", "land", "kids", "wage", "province_name"]

@@ -65,8 +65,8 @@ def official_rule(rows: pd.DataFrame, lines: dict, rule: dict, params: dict) -> 
 
 def oracle_scores(test: pd.DataFrame, truth: pd.DataFrame, params: dict) -> np.ndarray | None:
     """The simulation's true exit probabilities for the test transitions (None with real
-    data: ``truth`` has no rows)."""
-    if truth.empty:
+    data: ``truth`` has no rows, or is missing)."""
+    if truth is None or truth.empty or not params.get("time_column"):
         return None
     lookup = truth.set_index(["household_key", "year"])[params.get("oracle_column", "exit_prob")]
     index = pd.MultiIndex.from_arrays(

@@ -33,49 +33,99 @@ logger = logging.getLogger(__name__)
 
 
 def split_transitions(model_input: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, ...]:
-    """Temporal split of the labelled rows (in ``canonical_order``; ids hashed when
-    ``ids: hash``): train on earlier
-    transitions, validate on the next, test on the last. ``split.validation``/``split.test``
-    name the periods, or ``auto`` takes the last two labelled periods.
+    """Split the labelled rows (in ``canonical_order``; ids hashed when ``ids: hash``) into
+    train, validation (early stopping, calibration) and test, by ``split.kind``:
+
+    - ``time`` (default): train on earlier periods, validate on the next, test on the last;
+      ``split.validation``/``split.test`` name the periods, or ``auto`` takes the last two;
+    - ``ids``: ``split.ids_file``, a CSV of ``<id_column>`` and ``part`` (validation or
+      test), decides; unlisted rows train (a survey's own ids are hashed like the table's);
+    - ``random``: stratified by the label, ``split.validation_share`` and
+      ``split.test_share`` of the rows, drawn with ``seed`` over the canonical order (so
+      independent of the pseudonym key).
 
     Returns:
         train, validation, test, and the test rows' id + features (the model's input).
     """
-    time, label = params["time_column"], params["label"]
-    check_no_label_fields(params["features"], params.get("never_features", []))
+    label = params["label"]
+    features = feature_names(params, model_input.columns)
+    check_no_label_fields(features, params.get("never_features", []))
     if params.get("ids", "pseudonymous") == "hash":
         # A survey's own ids: only their digests are fitted, scored and logged.
         id_column = params["id_column"]
         model_input = model_input.assign(**{id_column: hash_ids(model_input[id_column])})
     labelled = canonical_order(model_input[model_input[label].notna()], params)
-    periods = sorted(labelled[time].unique())
-    split = params["split"]
-    if split.get("test", "auto") == "auto":
-        if len(periods) < 3:
-            raise ValueError(
-                f"need at least 3 labelled periods for a temporal split, found {periods}"
-            )
-        validation, test = periods[-2], periods[-1]
-    else:
-        validation, test = split["validation"], split["test"]
-    train = labelled[labelled[time] < validation]
-    valid = labelled[labelled[time] == validation]
-    test_rows = labelled[labelled[time] == test]
+    part = split_parts(labelled, params)
+    train, valid, test_rows = (
+        labelled[part == name].reset_index(drop=True) for name in ("train", "validation", "test")
+    )
+    if min(len(train), len(valid), len(test_rows)) == 0:
+        raise ProjectError(
+            f"split {params['split']} leaves a part empty: train {len(train)}, validation "
+            f"{len(valid)}, test {len(test_rows)} rows"
+        )
     logger.info(
-        "Temporal split: train %s (%d rows), validation %s (%d), test %s (%d)",
-        sorted(train[time].unique()),
+        "Split (%s): train %d rows, validation %d, test %d",
+        params["split"].get("kind", "time"),
         len(train),
-        validation,
         len(valid),
-        test,
         len(test_rows),
     )
-    return (
-        train.reset_index(drop=True),
-        valid.reset_index(drop=True),
-        test_rows.reset_index(drop=True),
-        model_features(test_rows, params),
-    )
+    return train, valid, test_rows, model_features(test_rows, params, features)
+
+
+def split_parts(labelled: pd.DataFrame, params: dict) -> np.ndarray:
+    """``train``, ``validation`` or ``test`` for each labelled row (see ``split_transitions``)."""
+    split, kind = params["split"], params["split"].get("kind", "time")
+    if kind == "time":
+        time = labelled[params["time_column"]]
+        periods = sorted(time.unique())
+        if split.get("test", "auto") == "auto":
+            if len(periods) < 3:
+                raise ProjectError(
+                    f"need at least 3 labelled periods for a temporal split, found {periods}"
+                )
+            validation, test = periods[-2], periods[-1]
+        else:
+            validation, test = split["validation"], split["test"]
+        return np.select([time == test, time == validation, time < validation],
+                         ["test", "validation", "train"], "unused")  # fmt: skip
+    if kind == "ids":
+        listed = pd.read_csv(split["ids_file"], dtype=str)
+        ids = listed[params["id_column"]]
+        if params.get("ids", "pseudonymous") == "hash":
+            ids = hash_ids(ids)
+        unknown = set(listed["part"]) - {"train", "validation", "test"}
+        if unknown:
+            raise ProjectError(f"{split['ids_file']}: part must be train, validation or test, "
+                               f"found {sorted(unknown)}")  # fmt: skip
+        part = labelled[params["id_column"]].astype(str).map(dict(zip(ids, listed["part"])))
+        return part.fillna("train").to_numpy()
+    if kind == "random":
+        rng = np.random.default_rng(params["seed"])
+        part = np.full(len(labelled), "train", dtype=object)
+        for _, rows in labelled.groupby(params["label"]).indices.items():
+            draw = rng.permutation(rows)
+            n_test = round(split["test_share"] * len(rows))
+            n_valid = round(split["validation_share"] * len(rows))
+            part[draw[:n_test]] = "test"
+            part[draw[n_test : n_test + n_valid]] = "validation"
+        return part
+    raise ProjectError(f"split.kind must be time, ids or random, not {kind!r}")
+
+
+def feature_names(params: dict, columns) -> list[str]:
+    """The model's features: ``features`` lists them (or maps each to its readable names),
+    or, with an ``all_except`` entry, every column but those listed there, the id, the
+    label, the time and the offset (the mapping's other entries then only name columns:
+    an environment's parameters are merged into base's)."""
+    features = params["features"]
+    if isinstance(features, dict) and "all_except" in features:
+        roles = {params["id_column"], params["label"], params.get("time_column"),
+                 params.get("offset_column")}  # fmt: skip
+        skip = roles | set(features["all_except"] or [])
+        return [c for c in columns if c not in skip]
+    return list(features)
 
 
 def score_column(params: dict) -> str:
@@ -110,12 +160,12 @@ def canonical_order(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
     return rows.sort_values(contents, kind="stable", na_position="last").reset_index(drop=True)
 
 
-def model_features(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """The logged model's input for ``rows``: id, features and offset, as its signature has
-    them. Numbers travel as floats: an integer column in the signature would reject a missing
-    value at scoring time."""
+def model_features(rows: pd.DataFrame, params: dict, names: list[str]) -> pd.DataFrame:
+    """The logged model's input for ``rows``: id, features ``names`` and offset, as its
+    signature has them. Numbers travel as floats: an integer column in the signature would
+    reject a missing value at scoring time."""
     offset = [params["offset_column"]] if params.get("offset_column") else []
-    features = rows[[params["id_column"], *params["features"], *offset]].reset_index(drop=True)
+    features = rows[[params["id_column"], *names, *offset]].reset_index(drop=True)
     numeric = [c for c in features.columns[1:] if c not in params["categorical"]]
     features[numeric] = features[numeric].astype(float)
     return features
@@ -124,7 +174,10 @@ def model_features(rows: pd.DataFrame, params: dict) -> pd.DataFrame:
 def fit_encoder(train: pd.DataFrame, params: dict) -> FeatureEncoder:
     """Fix feature columns and category levels on the training rows."""
     return FeatureEncoder.fit(
-        train, params["features"], params["categorical"], params.get("offset_column")
+        train,
+        feature_names(params, train.columns),
+        params["categorical"],
+        params.get("offset_column"),
     )
 
 
@@ -132,7 +185,7 @@ def recency_weights(frame: pd.DataFrame, params: dict) -> np.ndarray | None:
     """Training weights ``base ** (t - latest t)``: the years nearest the scoring year count
     most (drift: the exit regime of 2019 is not that of 2014). None without a base."""
     base = params.get("training", {}).get("recent_year_weight")
-    if not base or base == 1:
+    if not base or base == 1 or not params.get("time_column"):
         return None
     time = frame[params["time_column"]].astype(float)
     return (float(base) ** (time - time.max())).to_numpy()
@@ -253,9 +306,11 @@ def evaluate_exit_model(
             | {"roc_auc_low": low, "roc_auc_high": high}
         )
     table = pd.DataFrame(rows)
+    many = positive_words(params)["many"]
     table["budget_k_denominator"] = (
-        f"k = {_budget_words(params.get('budget'))}; inclusion error / k; "
-        "exclusion error / all exits; roc_auc_low/high: 95 % bootstrap interval (200 resamples)"
+        f"k = {_budget_words(params.get('budget'), many)}; inclusion error / k; "
+        f"exclusion error / all {many}; roc_auc_low/high: 95 % bootstrap interval "
+        "(200 resamples)"
     )
     metrics = {
         f"test.{r['scorer']}.{m}": {"value": float(r[m]), "step": 0}
@@ -273,13 +328,19 @@ def evaluate_exit_model(
     return metrics, table, curves
 
 
-def _budget_words(budget: dict | None) -> str:
+def positive_words(params: dict) -> dict:
+    """How reports name the positive class (``positive_class``: ``one``, ``many``; default
+    exit, exits): a survey's model predicts "poor", not "exit"."""
+    return {"one": "exit", "many": "exits"} | (params.get("positive_class") or {})
+
+
+def _budget_words(budget: dict | None, many: str) -> str:
     budget = budget or {}
     if budget.get("count") is not None:
         return f"{budget['count']} households (budget.count)"
     if budget.get("share") is not None:
         return f"{budget['share']:.0%} of the test households (budget.share)"
-    return "observed exits in the test period"
+    return f"observed {many} in the test period"
 
 
 def fairness_table(scores: pd.DataFrame, test: pd.DataFrame, params: dict) -> pd.DataFrame:

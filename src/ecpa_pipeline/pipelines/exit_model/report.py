@@ -15,6 +15,8 @@ from sklearn.metrics import roc_curve
 from ecpa_pipeline.audit import code_tags, input_tags
 from ecpa_pipeline.domain.metrics import REPORTED
 
+from .nodes import positive_words
+
 
 def calibration_plot(curves: pd.DataFrame, bins: int = 10):
     """Reliability diagram: observed exit rate against predicted probability, per scorer."""
@@ -68,6 +70,25 @@ def audit_tags(model_input: pd.DataFrame, key: dict | None, params: dict) -> dic
     return tags | (key or {})
 
 
+def _periods(rows: pd.DataFrame, time: str | None) -> str:
+    return str(sorted(rows[time].unique().tolist())) if time else "-"
+
+
+def _split_words(params: dict) -> str:
+    split = params["split"]
+    kind = split.get("kind", "time")
+    if kind == "ids":
+        return f"by the id lists of `{split['ids_file']}`"
+    if kind == "random":
+        return (
+            f"at random within each label value (validation {split['validation_share']:.0%}, "
+            f"test {split['test_share']:.0%}, seed {params['seed']})"
+        )
+    return (
+        f"by `{params['time_column']}`: earlier periods train, the next validates, the last tests"
+    )
+
+
 def _markdown_table(frame: pd.DataFrame) -> str:
     frame = frame.round(3)
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
@@ -103,14 +124,24 @@ def model_card(
     return template.format(
         time=time,
         label=label,
-        train_periods=sorted(train[time].unique().tolist()),
+        train_periods=_periods(train, time),
         train_rows=len(train),
-        validation_periods=sorted(validation[time].unique().tolist()),
+        validation_periods=_periods(validation, time),
         validation_rows=len(validation),
-        test_periods=sorted(test[time].unique().tolist()),
+        test_periods=_periods(test, time),
         test_rows=len(test),
         test_exit_rate=test[label].mean(),
-        n_features=len(params["features"]),
+        n_features=len(importance),
+        features=", ".join(f"`{f}`" for f in importance["feature"]),
+        model_name=params.get("registered_model_name", "poverty_exit"),
+        positive=positive_words(params)["one"],
+        positives=positive_words(params)["many"],
+        split=_split_words(params),
+        ids=(
+            "SHA-256 digests of the survey's own ids (ids: hash)"
+            if params.get("ids") == "hash"
+            else "keyed pseudonyms"
+        ),
         offset=params.get("offset_column") or "none",
         seed=params["seed"],
         recency=(
