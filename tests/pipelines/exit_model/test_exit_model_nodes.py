@@ -72,7 +72,7 @@ def trained(survey):
     train, valid, test, features = nodes.split_transitions(survey, PARAMS)
     encoder = nodes.fit_encoder(train, PARAMS)
     booster, curve, valid_scores = nodes.fit_booster(encoder, train, valid, PARAMS)
-    calibrator = nodes.fit_exit_calibrator(valid_scores, valid, PARAMS)
+    calibrator = nodes.fit_exit_calibrator(valid_scores, train, valid, PARAMS)
     scores = nodes.score_exit(encoder, booster, calibrator, features, PARAMS)
     return locals()
 
@@ -154,7 +154,7 @@ def _train_once(survey):
     train, valid, _, _ = nodes.split_transitions(survey, PARAMS)
     encoder = nodes.fit_encoder(train, PARAMS)
     booster, _, valid_scores = nodes.fit_booster(encoder, train, valid, PARAMS)
-    return encoder, booster, nodes.fit_exit_calibrator(valid_scores, valid, PARAMS)
+    return encoder, booster, nodes.fit_exit_calibrator(valid_scores, train, valid, PARAMS)
 
 
 def test_unseen_categories_become_missing_not_new_codes():
@@ -270,3 +270,17 @@ def test_features_may_be_all_columns_except_some(survey):
     params = PARAMS | {"features": {"all_except": ["sex_of_head"], "wage": {"en": "wages"}}}
     _, _, _, features = nodes.split_transitions(survey, params)
     assert features.columns.tolist() == ["hh_id", "land", "kids", "wage", "province_name"]
+
+
+def test_auto_calibration_is_chosen_a_period_ahead_where_time_allows(survey, trained):
+    params = PARAMS | {"calibration": "auto"}
+    train, valid = trained["train"], trained["valid"]
+    chosen = nodes.rolling_origin_calibration(train, valid, params)
+    assert chosen in {"isotonic", "sigmoid", "none"}
+    calibrator = nodes.fit_exit_calibrator(trained["valid_scores"], train, valid, params)
+    assert calibrator.method == chosen
+    # One training period, or no time order: the cross-fitted choice on validation halves.
+    one_period = train[train["wave"] == train["wave"].max()]
+    assert nodes.rolling_origin_calibration(one_period, valid, params) is None
+    random = params | {"split": {"kind": "random", "validation_share": 0.2, "test_share": 0.2}}
+    assert nodes.rolling_origin_calibration(train, valid, random) is None

@@ -20,6 +20,7 @@ from ecpa_pipeline.errors import ProjectError
 
 from .baselines import baselines, oracle_scores
 from .model import (
+    Calibrator,
     FeatureEncoder,
     contributions,
     fit_calibrator,
@@ -237,16 +238,60 @@ def fit_booster(
     return booster, curve, validation_scores
 
 
-def fit_exit_calibrator(validation_scores: np.ndarray, validation: pd.DataFrame, params: dict):
+def fit_exit_calibrator(
+    validation_scores: np.ndarray, train: pd.DataFrame, validation: pd.DataFrame, params: dict
+):
     """Calibration on the held-out validation transitions: ``calibration`` names the map
-    (isotonic, sigmoid, none) or ``auto`` chooses it by cross-fitted Brier score."""
+    (isotonic, sigmoid, none) or ``auto`` chooses it — by a rolling origin where the split
+    is by time and training spans two periods or more (what a calibrator fitted on one
+    period does on the next: the regime drifts), else by cross-fitted Brier score."""
+    method = params.get("calibration", "isotonic")
+    if method == "auto":
+        method = rolling_origin_calibration(train, validation, params) or "auto"
     calibrator = fit_calibrator(
         np.asarray(validation_scores, dtype=float),
         validation[params["label"]].to_numpy(int),
-        params.get("calibration", "isotonic"),
+        method,
     )
     logger.info("Calibration: %s", calibrator.method)
     return calibrator
+
+
+def rolling_origin_calibration(
+    train: pd.DataFrame, validation: pd.DataFrame, params: dict
+) -> str | None:
+    """The calibration that generalises a period ahead: a booster trained on the training
+    periods but the last, early-stopped on the last; each calibrator fitted on its scores of
+    the last training period and judged by Brier score on the validation period. None
+    where the split has no time order or training a single period."""
+    time, label = params.get("time_column"), params["label"]
+    if params["split"].get("kind", "time") != "time" or not time or train[time].nunique() < 2:
+        return None
+    last = train[time].max()
+    inner_train, inner_valid = train[train[time] < last], train[train[time] == last]
+    encoder = fit_encoder(inner_train, params)
+    booster, _ = train_booster(
+        encoder,
+        inner_train,
+        inner_train[label].to_numpy(int),
+        inner_valid,
+        inner_valid[label].to_numpy(int),
+        params["lightgbm"],
+        params["seed"],
+        weight=recency_weights(inner_train, params),
+    )
+    fitted_on = raw_probability(encoder, booster, inner_valid)
+    judged_on = raw_probability(encoder, booster, validation)
+    y_fit, y_judge = inner_valid[label].to_numpy(int), validation[label].to_numpy(int)
+    brier = {
+        method: float(
+            np.mean((Calibrator.fit(method, fitted_on, y_fit).predict(judged_on) - y_judge) ** 2)
+        )
+        for method in ("isotonic", "sigmoid", "none")
+    }
+    logger.info("Calibration by rolling origin (Brier a period ahead): %s",
+                {m: round(b, 4) for m, b in brier.items()})  # fmt: skip
+    return min(brier, key=brier.get)
 
 
 def score_exit(

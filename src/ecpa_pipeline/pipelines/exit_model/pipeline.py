@@ -45,7 +45,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.fit_exit_calibrator,
-                ["exit_validation_scores", "exit_validation", _P],
+                ["exit_validation_scores", "exit_train", "exit_validation", _P],
                 "exit_calibrator",
                 name="fit_calibrator_node",
             ),
