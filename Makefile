@@ -13,7 +13,7 @@ export DO_NOT_TRACK := true
 export MLFLOW_DISABLE_TELEMETRY := true
 export KEDRO_LOGGING_CONFIG := conf/logging.yml
 
-.PHONY: install browser run simulate simulate-if-empty test test-fast lint benchmark mlflow-ui clean-data
+.PHONY: install browser run simulate simulate-if-empty test test-fast lint benchmark benchmark-scale mlflow-ui clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,11 @@ lint: install
 
 benchmark: install
 	$(BIN)/python benchmarks/run.py
+
+# How time and memory grow with the world: COUNTIES="1 2 4 8" worlds, every step of make run.
+COUNTIES ?= 1 2 4
+benchmark-scale: install
+	$(BIN)/python benchmarks/scale.py --counties $(COUNTIES)
 
 mlflow-ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000

@@ -31,6 +31,7 @@ import logging
 import mlflow
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.linear_model import TweedieRegressor
 from sklearn.metrics import mean_tweedie_deviance
 from sklearn.model_selection import GroupKFold
@@ -83,20 +84,25 @@ class PotentialModel:
         self.params = params
 
     # -- design ---------------------------------------------------------------------------
-    def _design(self, pairs: pd.DataFrame, log_scale: np.ndarray, setting: dict) -> np.ndarray:
+    def _design(
+        self, pairs: pd.DataFrame, log_scale: np.ndarray, setting: dict
+    ) -> sparse.csr_array:
+        """Sparse: one column per village and product, one non-zero of each per row — dense,
+        the matrix and the solver's work grow with rows × villages (a province: GBs)."""
         numeric = _numeric(pairs, self.with_market_, self.demand_fill_)
         villages = pd.Categorical(pairs["village_code"], categories=self.villages_)
         products = pd.Categorical(pairs["product_code"], categories=self.products_)
         standardised = (numeric - self.mean_) / self.scale_
         standardised[list(self.dropped_)] = 0.0
-        return np.hstack(
+        return sparse.hstack(
             [
-                standardised.to_numpy(float),
+                sparse.csr_array(standardised.to_numpy(float)),
                 setting["village_effect_scale"] * _one_hot(villages),
                 setting["product_effect_scale"] * _one_hot(products),
-                (pairs["year"].to_numpy(float) - self.fit_year_)[:, None],
-                log_scale[:, None],
-            ]
+                sparse.csr_array((pairs["year"].to_numpy(float) - self.fit_year_)[:, None]),
+                sparse.csr_array(log_scale[:, None]),
+            ],
+            format="csr",
         )
 
     def _regressor(self, setting: dict) -> TweedieRegressor:
@@ -242,12 +248,12 @@ class PotentialModel:
 _GRID_KEYS = ["alpha", "product_effect_scale", "village_effect_scale"]
 
 
-def _one_hot(values: pd.Categorical) -> np.ndarray:
+def _one_hot(values: pd.Categorical) -> sparse.csr_array:
     codes = values.codes
-    out = np.zeros((len(codes), len(values.categories)))
-    known = codes >= 0
-    out[np.flatnonzero(known), codes[known]] = 1.0
-    return out
+    known = np.flatnonzero(codes >= 0)
+    return sparse.csr_array(
+        (np.ones(len(known)), (known, codes[known])), shape=(len(codes), len(values.categories))
+    )
 
 
 class VillageProductsModel(mlflow.pyfunc.PythonModel):
