@@ -199,7 +199,7 @@ def social_assistance(rng, world, carry, income: dict, poor_at_start, n_able, li
     gap = np.clip(1 - net / size / line, 0, 1)
     priority = 2.0 * np.exp(-3 * gap) * np.where(income["safety_net"] | (n_able == 0), 1.3, 1.0)
     reach = 1.0 if coverage >= 1 else np.clip(coverage * priority, 0, 1)
-    covered = (poor_at_start & (rng.random(world.n) < reach)) | carry.assisted
+    covered = (poor_at_start & (rng.random(world.n) < reach)) | (carry.assisted & ~carry.removed)
     carry.assisted |= covered
     shortfall = np.where(covered, np.clip(line * 1.05 * size - net, 0, None), 0.0)
     income["transfer"] = np.round(income["transfer"] + shortfall)
