@@ -8,7 +8,7 @@ import pandas as pd
 
 from ecpa_pipeline.domain.registry import ABLE_LABOUR
 
-from ..defects import MARK, mark, pick
+from ..defects import EXPECTED_OUTCOME, MARK, mark, pick
 from . import BOOLEAN_STYLES, _bool, _headers, _num
 from .income import LIST_SEPARATORS
 from .registry import person_rows
@@ -92,7 +92,9 @@ def _data_check_defects(frame, year, hh_year, households, rates, rng) -> pd.Data
     """What the counties' data checks look for (contract §9), planted on head rows of
     households the simulation kept consistent, and a few minors listed with labour."""
     n = len(frame)
-    head = (frame["relation"] == "户主").to_numpy() & (frame[MARK] == "").to_numpy()
+    # A household a planted defect quarantines whole (two heads, no head …) shows no check.
+    spoiled = _households_quarantined(frame)
+    head = (frame["relation"] == "户主").to_numpy() & (frame[MARK] == "").to_numpy() & ~spoiled
     category = frame["monitoring_category"].to_numpy()
     monitored = head & (category != "") & (frame["risk_eliminated"] != "").to_numpy()
     current = monitored & (frame["eliminated_since"] == "").to_numpy()
@@ -152,13 +154,20 @@ def _data_check_defects(frame, year, hh_year, households, rates, rng) -> pd.Data
     frame.loc[late, "monitoring_since"] = f"{year + 1}{rng.integers(1, 13):02d}"
     mark(frame, late, "monitoring_identified_after_export")
 
-    return _minors_with_labour(frame, year, head, rates, rng)
+    return _minors_with_labour(frame, year, head | spoiled, rates, rng)
 
 
-def _minors_with_labour(frame, year, head, rates, rng) -> pd.DataFrame:
-    """A few members under 16 listed with labour."""
+def _households_quarantined(frame: pd.DataFrame) -> np.ndarray:
+    """Rows of the households that a planted defect with a quarantine outcome touches."""
+    quarantining = [code for code, outcome in EXPECTED_OUTCOME.items() if outcome == "quarantine"]
+    touched = frame[MARK].str.contains("|".join(quarantining), regex=True)
+    return touched.groupby(frame["household_code"]).transform("any").to_numpy(bool)
+
+
+def _minors_with_labour(frame, year, excluded, rates, rng) -> pd.DataFrame:
+    """A few members under 16 listed with labour (not heads, not in spoiled households)."""
     age = year - pd.to_numeric(frame["id_number"].str[6:10], errors="coerce").to_numpy()
-    minor = pick(rng, len(frame), rates["monitoring_minor_with_labour"], (age < 16) & ~head)
+    minor = pick(rng, len(frame), rates["monitoring_minor_with_labour"], (age < 16) & ~excluded)
     minor &= (frame[MARK] == "").to_numpy()
     frame.loc[minor, "labour_skill"] = "普通劳动力"
     mark(frame, minor, "monitoring_minor_with_labour")

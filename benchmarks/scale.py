@@ -1,0 +1,122 @@
+"""How time and memory grow with the world: simulate worlds of 1, … counties, run every step
+of ``make run`` on each as its own ``kedro run`` child process and record the step's wall time
+and peak memory (the child's max RSS), with ratios against the one-county world measured in
+the same run (see README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KEDRO = Path(sys.executable).parent / "kedro"
+LAYERS = ("01_raw", "02_intermediate", "03_primary", "04_feature", "05_model_input",
+          "06_models", "07_model_output", "08_reporting")  # fmt: skip
+#: ``make run``'s steps in its order, the simulation first.
+STEPS = ("simulation", "cleaning", "features", "exit_model", "monitoring_risk",
+         "product_recommendation", "household_ranking", "monitoring_lists")  # fmt: skip
+
+
+def world_params(counties: int) -> list[str]:
+    """``--params`` of a world of ``counties`` counties of the default county's size (the
+    prefecture scale with that many counties in its one prefecture)."""
+    return [
+        "simulation.scale=prefecture",
+        f"simulation.scales.prefecture.counties_per_prefecture={counties}",
+    ]
+
+
+def run_step(step: str, data_dir: Path, params: list[str], env: dict) -> dict:
+    """One ``kedro run --pipelines=<step>`` in a child process: its wall time and max RSS."""
+    command = [str(KEDRO), "run", f"--pipelines={step}", "--params",
+               ",".join([f"data_dir={data_dir}", *params])]  # fmt: skip
+    log = data_dir / f"{step}.log"
+    start = time.perf_counter()
+    with log.open("w") as out:
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status):
+        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise SystemExit(f"step {step} failed on {data_dir}:\n{tail}")
+    # Linux reports ru_maxrss in KiB.
+    return {"step": step, "seconds": round(seconds, 1), "peak_rss_gb": usage.ru_maxrss / 2**20}
+
+
+def measure_world(counties: int, workdir: Path, env: dict, steps: tuple[str, ...]) -> list[dict]:
+    """Every step on a fresh world of ``counties`` counties in its own data folder."""
+    data_dir = workdir / f"counties_{counties}"
+    for layer in LAYERS:
+        (data_dir / layer).mkdir(parents=True, exist_ok=True)
+    params = world_params(counties)
+    rows = []
+    for step in steps:
+        row = {"counties": counties, **run_step(step, data_dir, params, env)}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    rows.append({"counties": counties, "step": "data on disk", "raw_gb": _gb(data_dir / "01_raw"),
+                 "all_gb": _gb(data_dir)})  # fmt: skip
+    return rows
+
+
+def _gb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**30
+
+
+def table(rows: list[dict]) -> str:
+    """Seconds and peak GB per step and world, with ratios against the one-county world."""
+    base = {r["step"]: r for r in rows if r["counties"] == min(x["counties"] for x in rows)}
+    lines = ["| counties | step | seconds | × 1 county | peak RSS GB | × 1 county |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        if "seconds" not in r:
+            continue
+        b = base[r["step"]]
+        lines.append(
+            f"| {r['counties']} | {r['step']} | {r['seconds']:.1f} | "
+            f"{r['seconds'] / max(b['seconds'], 0.1):.2f} | {r['peak_rss_gb']:.2f} | "
+            f"{r['peak_rss_gb'] / max(b['peak_rss_gb'], 0.01):.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--counties", type=int, nargs="+", default=[1, 2, 4],
+        help="worlds to measure, by number of counties (the smallest is the baseline)",
+    )  # fmt: skip
+    parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=STEPS)
+    parser.add_argument("--workdir", type=Path, help="keep the worlds here (default: a temp dir)")
+    args = parser.parse_args()
+    results = ROOT / "benchmarks" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ecpa_scale_") as tmp:
+        workdir = args.workdir or Path(tmp)
+        # The runs track into a throw-away MLflow store, never the project's mlflow.db.
+        env = {
+            **os.environ,
+            "KEDRO_DISABLE_TELEMETRY": "1",
+            "DO_NOT_TRACK": "true",
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "KEDRO_LOGGING_CONFIG": str(ROOT / "conf" / "logging.yml"),
+            "MLFLOW_TRACKING_URI": f"sqlite:///{workdir}/mlflow.db",
+            "ECPA_MLFLOW_ARTIFACTS": str(workdir / "mlruns"),
+        }
+        rows = []
+        for counties in sorted(args.counties):
+            rows += measure_world(counties, workdir, env, tuple(args.steps))
+    name = "scale_" + "_".join(str(c) for c in sorted(args.counties))
+    (results / f"{name}.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    print(table(rows))
+    print(f"saved benchmarks/results/{name}.json")
+
+
+if __name__ == "__main__":
+    main()
