@@ -284,3 +284,18 @@ def test_auto_calibration_is_chosen_a_period_ahead_where_time_allows(survey, tra
     assert nodes.rolling_origin_calibration(one_period, valid, params) is None
     random = params | {"split": {"kind": "random", "validation_share": 0.2, "test_share": 0.2}}
     assert nodes.rolling_origin_calibration(train, valid, random) is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.assign(left_poverty=t["left_poverty"].map({0.0: "no", 1.0: "yes"})),
+         r"label 'left_poverty' must be 0 or 1 .*found \['no', 'yes'\]"),
+        (lambda t: t.assign(land=t["land"].astype(str).where(t.index > 5, "n/a")),
+         r"feature\(s\) \['land'\] hold text: list them in categorical"),
+        (lambda t: t.drop(columns="kids"), r"lacks column\(s\) \['kids'\]"),
+    ],
+)  # fmt: skip
+def test_a_table_that_cannot_be_modelled_as_configured_stops_with_one_line(survey, change, message):
+    with pytest.raises(ValueError, match=message):
+        nodes.split_transitions(change(survey), PARAMS)

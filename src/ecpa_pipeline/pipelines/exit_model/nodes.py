@@ -51,6 +51,7 @@ def split_transitions(model_input: pd.DataFrame, params: dict) -> tuple[pd.DataF
     label = params["label"]
     features = feature_names(params, model_input.columns)
     check_no_label_fields(features, params.get("never_features", []))
+    check_columns(model_input, features, params)
     if params.get("ids", "pseudonymous") == "hash":
         # A survey's own ids: only their digests are fitted, scored and logged.
         id_column = params["id_column"]
@@ -73,6 +74,38 @@ def split_transitions(model_input: pd.DataFrame, params: dict) -> tuple[pd.DataF
         len(test_rows),
     )
     return train, valid, test_rows, model_features(test_rows, params, features)
+
+
+def check_columns(table: pd.DataFrame, features: list[str], params: dict) -> None:
+    """Stop with one line where the table cannot be modelled as configured: a role or feature
+    column missing, a label other than 0/1, or a feature with text that is not declared
+    ``categorical`` (it would silently become missing values).
+
+    Raises:
+        ProjectError: naming the columns and what was found.
+    """
+    roles = [params["id_column"], params["label"], params.get("time_column")]
+    missing = [c for c in [*roles, *features] if c and c not in table]
+    if missing:
+        raise ProjectError(f"model input lacks column(s) {missing} named in the parameters")
+    label = table[params["label"]].dropna()
+    values = pd.to_numeric(label.astype("object"), errors="coerce")
+    if values.isna().any() or not values.isin([0, 1]).all():
+        found = sorted(label.astype(str).unique().tolist())[:5]
+        raise ProjectError(
+            f"label {params['label']!r} must be 0 or 1 (missing: not labelled); found {found}"
+        )
+    text = [
+        c
+        for c in features
+        if c not in params["categorical"]
+        and pd.to_numeric(table[c].dropna().astype("object"), errors="coerce").isna().any()
+    ]
+    if text:
+        raise ProjectError(
+            f"feature(s) {text} hold text: list them in categorical, or leave them out "
+            "(features.all_except)"
+        )
 
 
 def split_parts(labelled: pd.DataFrame, params: dict) -> np.ndarray:
