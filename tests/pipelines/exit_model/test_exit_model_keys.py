@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ecpa_pipeline.pipelines.exit_model import nodes
+from ecpa_pipeline.pipelines.exit_model import nodes, split
 from ecpa_pipeline.pipelines.features import nodes as features
 from tests.conftest import TEST_SECRET, load_config
 
@@ -22,7 +22,7 @@ def _scores_by_household(primary: dict, secret: str, parameters: dict) -> pd.Ser
         parameters["features"],
     )
     params = parameters["exit_model"]
-    train, valid, _, test_features = nodes.split_transitions(model_input, params)
+    train, valid, _, test_features = split.split_transitions(model_input, params)
     encoder = nodes.fit_encoder(train, params)
     booster, _, valid_scores = nodes.fit_booster(encoder, train, valid, params)
     calibrator = nodes.fit_exit_calibrator(valid_scores, train, valid, params)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecpa_pipeline.pipelines.exit_model import model, nodes, report
+from ecpa_pipeline.pipelines.exit_model import model, nodes, report, split
 from ecpa_pipeline.pipelines.exit_model.model import FeatureEncoder
 
 PARAMS = {
@@ -69,7 +69,7 @@ def survey() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def trained(survey):
-    train, valid, test, features = nodes.split_transitions(survey, PARAMS)
+    train, valid, test, features = split.split_transitions(survey, PARAMS)
     encoder = nodes.fit_encoder(train, PARAMS)
     booster, curve, valid_scores = nodes.fit_booster(encoder, train, valid, PARAMS)
     calibrator = nodes.fit_exit_calibrator(valid_scores, train, valid, PARAMS)
@@ -151,7 +151,7 @@ def test_training_is_reproducible(survey, trained):
 
 
 def _train_once(survey):
-    train, valid, _, _ = nodes.split_transitions(survey, PARAMS)
+    train, valid, _, _ = split.split_transitions(survey, PARAMS)
     encoder = nodes.fit_encoder(train, PARAMS)
     booster, _, valid_scores = nodes.fit_booster(encoder, train, valid, PARAMS)
     return encoder, booster, nodes.fit_exit_calibrator(valid_scores, train, valid, PARAMS)
@@ -167,7 +167,7 @@ def test_unseen_categories_become_missing_not_new_codes():
 
 def test_too_few_periods_is_a_clear_error(survey):
     with pytest.raises(ValueError, match="at least 3 labelled periods"):
-        nodes.split_transitions(survey[survey["wave"] <= 2], PARAMS)
+        split.split_transitions(survey[survey["wave"] <= 2], PARAMS)
 
 
 def test_calibration_never_costs_ranking_and_is_chosen_on_held_out_halves():
@@ -190,7 +190,7 @@ def test_calibration_never_costs_ranking_and_is_chosen_on_held_out_halves():
 
 def test_recent_years_weigh_more_and_the_refit_uses_train_and_validation(survey):
     params = PARAMS | {"training": {"recent_year_weight": 2.0, "refit_on_validation": True}}
-    train, valid, _, _ = nodes.split_transitions(survey, params)
+    train, valid, _, _ = split.split_transitions(survey, params)
     weights = nodes.recency_weights(train, params)
     assert set(np.round(weights, 6)) == {0.5, 1.0}  # waves 1 and 2 of the training rows
     assert nodes.recency_weights(train, PARAMS) is None
@@ -224,7 +224,7 @@ def test_the_budget_may_be_a_share_of_the_households(trained):
 
 def test_a_surveys_own_ids_are_hashed_before_anything_is_fitted_or_logged(survey):
     params = PARAMS | {"ids": "hash"}
-    train, valid, test, features = nodes.split_transitions(survey, params)
+    train, valid, test, features = split.split_transitions(survey, params)
     for part in (train, valid, test, features):
         assert part["hh_id"].str.fullmatch(r"id_[0-9a-f]{20}").all()
         assert not set(part["hh_id"]) & set(survey["hh_id"])
@@ -238,14 +238,14 @@ def test_a_random_split_is_stratified_seeded_and_independent_of_the_ids(survey):
         "split": {"kind": "random", "validation_share": 0.2, "test_share": 0.25},
     }
     table = survey.drop(columns="wave")
-    train, valid, test, _ = nodes.split_transitions(table, params)
+    train, valid, test, _ = split.split_transitions(table, params)
     assert len(train) + len(valid) + len(test) == len(table)
     for part, share in ((valid, 0.2), (test, 0.25)):
         by_label = part["left_poverty"].value_counts()
         expected = (table["left_poverty"].value_counts() * share).round()
         assert by_label.sort_index().tolist() == expected.sort_index().tolist()
     renamed = table.assign(hh_id="X" + table["hh_id"])  # other ids, same contents
-    _, _, test_again, _ = nodes.split_transitions(renamed, params)
+    _, _, test_again, _ = split.split_transitions(renamed, params)
     assert test_again["hh_id"].str[1:].tolist() == test["hh_id"].tolist()
 
 
@@ -258,17 +258,17 @@ def test_an_id_list_decides_the_split_and_a_bad_part_is_named(survey, tmp_path):
         }
     ).to_csv(ids_file, index=False)
     params = PARAMS | {"ids": "hash", "split": {"kind": "ids", "ids_file": str(ids_file)}}
-    train, valid, test, _ = nodes.split_transitions(survey, params)
+    train, valid, test, _ = split.split_transitions(survey, params)
     assert (len(train), len(valid), len(test)) == (len(survey) - 4, 2, 2)
-    assert set(test["hh_id"]) == set(nodes.hash_ids(pd.Series(["P00001", "P00002"])))
+    assert set(test["hh_id"]) == set(split.hash_ids(pd.Series(["P00001", "P00002"])))
     pd.DataFrame({"hh_id": ["P00001"], "part": ["holdout"]}).to_csv(ids_file, index=False)
     with pytest.raises(ValueError, match=r"split\.csv: part must be train, validation or test"):
-        nodes.split_transitions(survey, params)
+        split.split_transitions(survey, params)
 
 
 def test_features_may_be_all_columns_except_some(survey):
     params = PARAMS | {"features": {"all_except": ["sex_of_head"], "wage": {"en": "wages"}}}
-    _, _, _, features = nodes.split_transitions(survey, params)
+    _, _, _, features = split.split_transitions(survey, params)
     assert features.columns.tolist() == ["hh_id", "land", "kids", "wage", "province_name"]
 
 
@@ -298,4 +298,4 @@ def test_auto_calibration_is_chosen_a_period_ahead_where_time_allows(survey, tra
 )  # fmt: skip
 def test_a_table_that_cannot_be_modelled_as_configured_stops_with_one_line(survey, change, message):
     with pytest.raises(ValueError, match=message):
-        nodes.split_transitions(change(survey), PARAMS)
+        split.split_transitions(change(survey), PARAMS)

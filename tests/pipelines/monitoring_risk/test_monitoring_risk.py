@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from ecpa_pipeline.errors import ProjectError
-from ecpa_pipeline.pipelines.exit_model.nodes import check_no_label_fields, split_transitions
+from ecpa_pipeline.pipelines.exit_model.split import check_no_label_fields, split_transitions
 from ecpa_pipeline.pipelines.features.monitoring import monitoring_model_input
 from tests.conftest import assert_no_personal_data, kedro_run
 

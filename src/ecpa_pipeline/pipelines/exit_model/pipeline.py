@@ -8,7 +8,7 @@ MLflow model registered as ``poverty_exit``.
 
 from kedro.pipeline import Node, Pipeline
 
-from . import nodes, report
+from . import nodes, report, split
 
 _P = "params:exit_model"
 
@@ -31,7 +31,7 @@ def create_pipeline(**kwargs) -> Pipeline:
     training = Pipeline(
         [
             Node(
-                nodes.split_transitions,
+                split.split_transitions,
                 ["exit_model_input", _P],
                 ["exit_train", "exit_validation", "exit_test", "exit_model_features"],
                 name="split_transitions_node",
