@@ -70,16 +70,7 @@ def fit_booster(
         validation rows are not held out from a refitted booster).
     """
     label = params["label"]
-    booster, history = train_booster(
-        encoder,
-        train,
-        train[label].to_numpy(int),
-        validation,
-        validation[label].to_numpy(int),
-        params["lightgbm"],
-        params["seed"],
-        weight=recency_weights(train, params),
-    )
+    booster, history = _early_stopped(encoder, train, validation, params)
     logger.info("LightGBM stopped at iteration %d", booster.best_iteration)
     curve = {
         f"learning_curve.{name}_logloss": [
@@ -101,6 +92,21 @@ def fit_booster(
         )
         logger.info("Refitted on train + validation with %d rounds", booster.num_trees())
     return booster, curve, validation_scores
+
+
+def _early_stopped(encoder: FeatureEncoder, train, validation, params: dict):
+    """LightGBM on ``train`` (recent years weighted), early-stopped on ``validation``."""
+    label = params["label"]
+    return train_booster(
+        encoder,
+        train,
+        train[label].to_numpy(int),
+        validation,
+        validation[label].to_numpy(int),
+        params["lightgbm"],
+        params["seed"],
+        weight=recency_weights(train, params),
+    )
 
 
 def fit_exit_calibrator(
@@ -135,16 +141,7 @@ def rolling_origin_calibration(
     last = train[time].max()
     inner_train, inner_valid = train[train[time] < last], train[train[time] == last]
     encoder = fit_encoder(inner_train, params)
-    booster, _ = train_booster(
-        encoder,
-        inner_train,
-        inner_train[label].to_numpy(int),
-        inner_valid,
-        inner_valid[label].to_numpy(int),
-        params["lightgbm"],
-        params["seed"],
-        weight=recency_weights(inner_train, params),
-    )
+    booster, _ = _early_stopped(encoder, inner_train, inner_valid, params)
     fitted_on = raw_probability(encoder, booster, inner_valid)
     judged_on = raw_probability(encoder, booster, validation)
     y_fit, y_judge = inner_valid[label].to_numpy(int), validation[label].to_numpy(int)
