@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import openpyxl
 import pytest
 
@@ -43,6 +45,36 @@ def test_excel_first_sheet_as_text_and_files_sorted_lock_files_ignored(tmp_path)
     loaders = RawFilesDataset(str(tmp_path), "orders/*").load()
     assert list(loaders) == ["orders/a.csv", "orders/b.xlsx"]
     assert loaders["orders/b.xlsx"]().to_pylist() == [{"订单号": "A1", "数量": "12"}]
+
+
+def test_excel_cells_keep_their_own_type_codes_typed_as_text_keep_every_digit(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["人编号", "证件号码", "人数", "人均纯收入", "识别监测时间", "残疾"])
+    book.active.append(
+        [
+            "5201221012010001002",
+            "520122196203172682",
+            6,
+            7813.5,
+            datetime.datetime(2024, 3, 1),
+            True,
+        ]
+    )
+    book.active.append(["5201221012010001003", "-", 4.0, "-", "202405", None])
+    book.active.append([None, "-", 1, 0, None, False])  # a blank code: pandas reads floats
+    (tmp_path / "monitoring").mkdir()
+    book.save(tmp_path / "monitoring" / "monitoring_2024.xlsx")
+    table = RawFilesDataset(str(tmp_path), "monitoring/*").load()[
+        "monitoring/monitoring_2024.xlsx"
+    ]()
+    assert table.to_pylist() == [
+        {"人编号": "5201221012010001002", "证件号码": "520122196203172682", "人数": "6",
+         "人均纯收入": "7813.5", "识别监测时间": "2024-03-01 00:00:00", "残疾": "1"},
+        {"人编号": "5201221012010001003", "证件号码": "-", "人数": "4",
+         "人均纯收入": "-", "识别监测时间": "202405", "残疾": ""},
+        {"人编号": "", "证件号码": "-", "人数": "1", "人均纯收入": "0",
+         "识别监测时间": "", "残疾": "0"},
+    ]  # fmt: skip
 
 
 def test_a_header_without_rows_is_a_table_of_zero_rows(tmp_path):

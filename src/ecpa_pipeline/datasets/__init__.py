@@ -1,5 +1,6 @@
 """Project datasets."""
 
+from .export_file import ExportFileDataset
 from .mlflow_tags import MlflowTagsDataset
 from .optional import OptionalDataset
 from .raw_files import RawFileError, RawFilesDataset, read_raw_table
@@ -9,6 +10,7 @@ from .spreadsheet_safe import SpreadsheetSafeCSVDataset
 from .workbook import WorkbookDataset
 
 __all__ = [
+    "ExportFileDataset",
     "MlflowTagsDataset",
     "OptionalDataset",
     "RawFileError",

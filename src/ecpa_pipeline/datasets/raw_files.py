@@ -7,6 +7,7 @@ see what the data team's file says and can account for every row.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import re
@@ -69,27 +70,28 @@ def detect_encoding(data: bytes, name: str) -> str:
 
 
 def _excel_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Excel cells as text: dates ISO, whole numbers without '.0', empty cells ''."""
-    out = {}
-    for col in frame.columns:
-        values = frame[col]
-        if pd.api.types.is_datetime64_any_dtype(values):
-            text = values.dt.strftime("%Y-%m-%d %H:%M:%S")
-        elif pd.api.types.is_numeric_dtype(values):
-            arr = values.to_numpy(dtype=float)
-            whole = np.isfinite(arr) & (arr == np.round(arr))
-            text = pd.Series(
-                np.where(
-                    whole,
-                    np.round(np.nan_to_num(arr)).astype(np.int64).astype(str),
-                    arr.astype(str),
-                ),
-                index=values.index,
-            )
-        else:
-            text = values.astype("str")
-        out[str(col)] = text.mask(values.isna(), "")
-    return pd.DataFrame(out, index=frame.index)
+    """Excel cells (read with ``dtype=object``: each cell keeps its own type) as text: a text
+    cell exactly as written — a 19-digit person code typed as text keeps all its digits,
+    where pandas' inference turns a column of them with one blank cell into floats (15
+    significant digits) —, dates ISO, whole numbers without '.0', TRUE/FALSE as 1/0, empty
+    cells ''."""
+    return pd.DataFrame(
+        {str(col): frame[col].map(_cell_text) for col in frame.columns}, index=frame.index
+    )
+
+
+def _cell_text(value) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    if isinstance(value, datetime.datetime | datetime.date):
+        return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _read_csv(
@@ -169,7 +171,9 @@ def read_raw_table(path: Path, name: str) -> pa.Table:
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         try:
-            frame = _excel_as_text(pd.read_excel(path, sheet_name=0, engine="openpyxl"))
+            frame = _excel_as_text(
+                pd.read_excel(path, sheet_name=0, engine="openpyxl", dtype=object)
+            )
         except Exception as exc:  # openpyxl raises many types for a broken workbook
             raise RawFileError(name, f"unreadable Excel workbook ({exc})") from exc
         table = pa.Table.from_pandas(frame, preserve_index=False)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ecpa_pipeline.datasets import read_raw_table
 from ecpa_pipeline.domain import resident_id
 
 
@@ -99,11 +100,11 @@ def test_recorded_rows_really_carry_the_defect(truth, registry, county_world):
     for file, rows in orphans.groupby("file")["row"]:
         year = int(file[-8:-4])
         frame = read(county_world / file)
-        listed = (
-            registry[year]
-            if year in registry
-            else read(county_world / "monitoring" / f"monitoring_{year}.csv")
-        )
+        if year in registry:
+            listed = registry[year]
+        else:  # CSV, or the workbook of an Excel year
+            (path,) = (county_world / "monitoring").glob(f"monitoring_{year}.*")
+            listed = read_raw_table(path, path.name).to_pandas()
         assert not set(frame.iloc[rows.to_numpy() - 2]["户编号"]) & set(listed["户编号"])
 
 

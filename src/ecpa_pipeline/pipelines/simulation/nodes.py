@@ -134,7 +134,8 @@ def export_monitoring(
     contract: dict,
     sim: dict,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """``monitoring/monitoring_<YYYY>.csv``: the 防返贫监测 export of every year, with the
+    """``monitoring/monitoring_<YYYY>.csv`` (``.xlsx`` for ``monitoring.excel_years``): the
+    防返贫监测 export of every year, with the
     registry's defects and the counties' data-check defects. The registered people keep
     their names and ID numbers; ordinary people get new ones."""
     rng = stream(sim["seed"], "export_monitoring")
@@ -171,8 +172,13 @@ def export_monitoring(
             sim["defects"],
             rng,
         )
-        name = f"monitoring_{year}"
-        files[name], defects = finalise(frame, "monitoring", f"monitoring/{name}.csv")
+        # Some years come as the workbook the national system downloads, with typed cells.
+        if year in sim["monitoring"]["excel_years"]:
+            name = f"monitoring_{year}.xlsx"
+            frame = monitoring_exports.as_workbook_cells(frame, contract["monitoring"])
+        else:
+            name = f"monitoring_{year}.csv"
+        files[name], defects = finalise(frame, "monitoring", f"monitoring/{name}")
         truth.append(defects)
     return files, pd.concat(truth, ignore_index=True)
 

@@ -88,6 +88,34 @@ def monitoring_file(
     return _headers(frame, contract["monitoring"])
 
 
+#: Columns a workbook holds as numbers, and as dates (YYYYMM → the month's first day).
+NUMBER_COLUMNS = ("household_size", "migrant_months", "income_per_capita", "medical_out_of_pocket")
+MONTH_COLUMNS = ("monitoring_since", "eliminated_since")
+
+
+def as_workbook_cells(frame: pd.DataFrame, mapping: dict) -> pd.DataFrame:
+    """The export as the national system's workbook types it: codes and ID numbers as text
+    (as numbers, Excel keeps 15 digits), numbers and dates where the text is one, the text
+    kept where it is not (a typed-in '-' stays '-')."""
+    out = frame.astype(object).where(frame.notna(), "").astype(str)
+    # The guards against Excel (="…", a leading ') are a CSV export's tricks: a workbook's
+    # text cell needs none (and openpyxl would write ="…" as a formula with no value).
+    # Every row, copies of a guarded row included (they stay exact duplicates).
+    phone, id_number = mapping["phone"], mapping["id_number"]
+    out[phone] = out[phone].str.replace(r'^="(.*)"$', r"\1", regex=True)
+    out[id_number] = out[id_number].str.removeprefix("'")
+    out[MARK] = out[MARK].str.replace("registry_excel_guard;", "", regex=False)
+    for column in NUMBER_COLUMNS:
+        text = out[mapping[column]]
+        number = pd.to_numeric(text, errors="coerce")
+        out[mapping[column]] = number.astype(object).where(number.notna(), text)
+    for column in MONTH_COLUMNS:
+        text = out[mapping[column]]
+        month = pd.to_datetime(text, format="%Y%m", errors="coerce")
+        out[mapping[column]] = month.astype(object).where(month.notna(), text)
+    return out
+
+
 def _data_check_defects(frame, year, hh_year, households, rates, rng) -> pd.DataFrame:
     """What the counties' data checks look for (contract §9), planted on head rows of
     households the simulation kept consistent, and a few minors listed with labour."""
