@@ -23,6 +23,7 @@ from .nodes import (
     income_structure,
     remoteness_quintile,
     truth_by_key,
+    village_conditions,
 )
 
 VILLAGE = ["village_code", "county_code", "region", "terrain", "elevation_m",
@@ -80,12 +81,7 @@ def monitoring_model_input(
             **assets(hh),
             # A household monitored before and no longer (its earlier record is known at t).
             "previously_monitored": hh["monitored"].astype(float),
-            "terrain": hh["terrain"],
-            "elevation_m": hh["elevation_m"],
-            "county_distance_km": hh["county_distance_km"],
-            "paved_road": hh["paved_road"].astype(float),
-            "broadband": hh["broadband"].astype(float),
-            "poor_village": hh["poor_village"].astype(float),
+            **village_conditions(hh),
             **audit_groups(hh),
         }
     )

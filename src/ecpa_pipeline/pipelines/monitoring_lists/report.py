@@ -47,37 +47,38 @@ WORDS = {
         "as monitoring objects next year, for cadres' visits; it does not replace identification.",
     },
 }
-WARNING_COLUMNS = {
-    "rank_county": {"zh": "县内排名", "en": "rank in county"},
-    "rank_village": {"zh": "村内排名", "en": "rank in village"},
+#: Labels both lists share: who the household is, and its income against the line.
+HOUSEHOLD_COLUMNS = {
     "township": {"zh": "乡镇", "en": "township"},
     "village": {"zh": "行政村", "en": "village"},
     "household_code": {"zh": "户编号", "en": "household code"},
     "head_name": {"zh": "户主姓名", "en": "head's name"},
     "head_id_number": {"zh": "户主身份证号", "en": "head's ID number"},
     "head_phone": {"zh": "联系电话", "en": "phone"},
-    "household_status": {"zh": "户类型", "en": "household"},
-    "household_size": {"zh": "家庭人口", "en": "members"},
+}
+INCOME_COLUMNS = {
     "income_per_capita": {"zh": "人均纯收入（元）", "en": "income per person (yuan)"},
     "monitoring_line": {"zh": "监测线（元）", "en": "monitoring line (yuan)"},
+}
+WARNING_COLUMNS = {
+    "rank_county": {"zh": "县内排名", "en": "rank in county"},
+    "rank_village": {"zh": "村内排名", "en": "rank in village"},
+    **HOUSEHOLD_COLUMNS,
+    "household_status": {"zh": "户类型", "en": "household"},
+    "household_size": {"zh": "家庭人口", "en": "members"},
+    **INCOME_COLUMNS,
     "risk": {"zh": "明年被识别可能性", "en": "likelihood of identification next year"},
     "risk_band": {"zh": "风险等级", "en": "risk band"},
     "reasons": {"zh": "主要原因", "en": "main reasons"},
     "measures": {"zh": "建议帮扶措施", "en": "suggested measures"},
 }
 ELIMINATION_COLUMNS = {
-    "township": {"zh": "乡镇", "en": "township"},
-    "village": {"zh": "行政村", "en": "village"},
-    "household_code": {"zh": "户编号", "en": "household code"},
-    "head_name": {"zh": "户主姓名", "en": "head's name"},
-    "head_id_number": {"zh": "户主身份证号", "en": "head's ID number"},
-    "head_phone": {"zh": "联系电话", "en": "phone"},
+    **HOUSEHOLD_COLUMNS,
     "monitoring_category": {"zh": "监测对象类别", "en": "category"},
     "monitoring_since": {"zh": "识别监测时间", "en": "monitored since"},
     "months_monitored": {"zh": "已监测月数", "en": "months monitored"},
     "measure_names": {"zh": "帮扶措施", "en": "measures"},
-    "income_per_capita": {"zh": "人均纯收入（元）", "en": "income per person (yuan)"},
-    "monitoring_line": {"zh": "监测线（元）", "en": "monitoring line (yuan)"},
+    **INCOME_COLUMNS,
     "meets_elimination_criteria": {"zh": "符合风险消除条件", "en": "meets the criteria"},
     "unmet_criteria": {"zh": "尚未满足", "en": "not yet met"},
 }
