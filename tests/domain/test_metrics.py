@@ -9,6 +9,7 @@ from ecpa_pipeline.domain.metrics import (
     bootstrap_interval,
     budget_metrics,
     budget_size,
+    ece_if_calibrated,
     expected_calibration_error,
 )
 
@@ -27,6 +28,16 @@ def test_ece_by_hand():
     y = np.array([0, 0, 1, 1])
     p = np.array([0.05, 0.15, 0.85, 0.95])  # bins 0, 1, 8, 9: |0-.05|,|0-.15|,|1-.85|,|1-.95|
     assert expected_calibration_error(y, p) == pytest.approx((0.05 + 0.15 + 0.15 + 0.05) / 4)
+
+
+def test_the_ece_floor_is_what_sampling_alone_gives_and_shrinks_with_more_households():
+    rng = np.random.default_rng(5)
+    few, many = rng.uniform(0.3, 0.9, 500), rng.uniform(0.3, 0.9, 50_000)
+    assert ece_if_calibrated(few) == ece_if_calibrated(few)  # seeded
+    # one bin of n rows at p: E|mean − p| = sqrt(2 p (1 − p) / (π n)); six bins here
+    assert 0.03 < ece_if_calibrated(few) < 0.06
+    assert ece_if_calibrated(many, draws=20) < 0.006
+    assert ece_if_calibrated(np.array([0.0, 1.0, 1.0])) == 0  # certain scores cannot miss
 
 
 def test_wrongful_exit_rate_and_perfect_ranking():

@@ -204,6 +204,26 @@ def test_recent_years_weigh_more_and_the_refit_uses_train_and_validation(survey)
     assert not np.allclose(on_valid, early_scores)  # the refit has learnt from validation
 
 
+def test_a_cohorts_probabilities_sum_to_its_plan_in_the_same_order_whoever_is_listed_first():
+    rng = np.random.default_rng(11)
+    probabilities = rng.uniform(0.05, 0.6, 3000)
+    plan = pd.Series(np.repeat([0.3, 0.67, 1.0], 1000))  # two years' plans and a decreed year
+    anchored = model.anchor_to_plan(probabilities, plan)
+    for share, cohort in ((0.3, slice(0, 1000)), (0.67, slice(1000, 2000))):
+        assert anchored[cohort].mean() == pytest.approx(share, abs=1e-9)
+        order = np.argsort(probabilities[cohort])
+        assert (np.diff(anchored[cohort][order]) > 0).all()  # the ranking is the model's
+    np.testing.assert_array_equal(anchored[2000:], probabilities[2000:])  # 100 %: no shift
+    shuffled = rng.permutation(3000)
+    again = model.anchor_to_plan(probabilities[shuffled], plan.iloc[shuffled])
+    np.testing.assert_array_equal(again, anchored[shuffled])  # bit for bit, any row order
+    params = PARAMS | {"offset_column": "plan", "plan_anchor": True}
+    frame = pd.DataFrame({"plan": plan})
+    np.testing.assert_array_equal(nodes.plan_anchored(probabilities, frame, params), anchored)
+    unanchored = params | {"plan_anchor": False}
+    assert nodes.plan_anchored(probabilities, frame, unanchored) is probabilities
+
+
 def test_the_budget_may_be_a_share_of_the_households(trained):
     params = PARAMS | {"budget": {"share": 0.25, "count": None}}
     _, table, _ = nodes.evaluate_exit_model(

@@ -14,6 +14,8 @@ from scipy.special import expit, logit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+from ecpa_pipeline.domain.base_rate import intercept_for_mean
+
 
 @dataclass
 class FeatureEncoder:
@@ -233,6 +235,22 @@ def predict(
     """Raw booster probabilities and calibrated exit probabilities for ``frame``."""
     raw = raw_probability(encoder, booster, frame)
     return raw, calibrator.predict(raw)
+
+
+def anchor_to_plan(probabilities: np.ndarray, shares: pd.Series) -> np.ndarray:
+    """Each cohort's probabilities (the rows sharing a planned share) shifted by one log-odds
+    intercept so that they sum to the plan: the plan fixes how many exit, the model who is
+    most likely to (the order within a cohort is kept). Order-free: the solve runs on the
+    sorted log-odds, so the same households in another row order get identical scores."""
+    log_odds = logit(np.clip(np.asarray(probabilities, dtype=float), 1e-9, 1 - 1e-9))
+    shares = pd.to_numeric(shares, errors="coerce").to_numpy(float)
+    anchored = np.asarray(probabilities, dtype=float).copy()
+    for share in np.unique(shares[np.isfinite(shares)]):
+        cohort = shares == share
+        if 0 < share < 1:
+            shift = intercept_for_mean(np.sort(log_odds[cohort]), float(share))
+            anchored[cohort] = expit(log_odds[cohort] + shift)
+    return anchored
 
 
 def contributions(

@@ -14,12 +14,14 @@ from ecpa_pipeline.domain.metrics import (
     binary_metrics,
     bootstrap_interval,
     budget_size,
+    ece_if_calibrated,
 )
 
 from .baselines import baselines, oracle_scores
 from .model import (
     Calibrator,
     FeatureEncoder,
+    anchor_to_plan,
     contributions,
     fit_calibrator,
     predict,
@@ -128,6 +130,15 @@ def fit_exit_calibrator(
     return calibrator
 
 
+def plan_anchored(probabilities: np.ndarray, frame: pd.DataFrame, params: dict) -> np.ndarray:
+    """With ``plan_anchor`` and an offset column, each cohort's probabilities summed to its
+    planned share (``anchor_to_plan``); else unchanged."""
+    offset = params.get("offset_column")
+    if not (params.get("plan_anchor") and offset):
+        return probabilities
+    return anchor_to_plan(probabilities, frame[offset])
+
+
 def rolling_origin_calibration(
     train: pd.DataFrame, validation: pd.DataFrame, params: dict
 ) -> str | None:
@@ -145,12 +156,12 @@ def rolling_origin_calibration(
     fitted_on = raw_probability(encoder, booster, inner_valid)
     judged_on = raw_probability(encoder, booster, validation)
     y_fit, y_judge = inner_valid[label].to_numpy(int), validation[label].to_numpy(int)
-    brier = {
-        method: float(
-            np.mean((Calibrator.fit(method, fitted_on, y_fit).predict(judged_on) - y_judge) ** 2)
-        )
-        for method in ("isotonic", "sigmoid", "none")
-    }
+
+    def brier_ahead(method: str) -> float:
+        judged = Calibrator.fit(method, fitted_on, y_fit).predict(judged_on)
+        return float(np.mean((plan_anchored(judged, validation, params) - y_judge) ** 2))
+
+    brier = {method: brier_ahead(method) for method in ("isotonic", "sigmoid", "none")}
     logger.info("Calibration by rolling origin (Brier a period ahead): %s",
                 {m: round(b, 4) for m, b in brier.items()})  # fmt: skip
     return min(brier, key=brier.get)
@@ -162,6 +173,7 @@ def score_exit(
     """Exit likelihood of each household and its three strongest reasons: the logged model's
     whole inference path, so that one model version produces every column of a list's row."""
     raw, calibrated = predict(encoder, booster, calibrator, features)
+    calibrated = plan_anchored(calibrated, features, params)
     scores = pd.DataFrame(
         {
             params["id_column"]: features[params["id_column"]].to_numpy(),
@@ -211,13 +223,15 @@ def evaluate_exit_model(
         rows.append(
             {"scorer": name, **binary_metrics(yy, p, kk, threshold)}
             | {"roc_auc_low": low, "roc_auc_high": high}
+            | {"ece_if_calibrated": ece_if_calibrated(p, seed=params["seed"])}
         )
     table = pd.DataFrame(rows)
     many = positive_words(params)["many"]
     table["budget_k_denominator"] = (
         f"k = {_budget_words(params.get('budget'), many)}; inclusion error / k; "
         f"exclusion error / all {many}; roc_auc_low/high: 95 % bootstrap interval "
-        "(200 resamples)"
+        "(200 resamples); ece_if_calibrated: the ECE of outcomes drawn from the scores "
+        "themselves (200 draws), the sampling floor"
     )
     metrics = {
         f"test.{r['scorer']}.{m}": {"value": float(r[m]), "step": 0}

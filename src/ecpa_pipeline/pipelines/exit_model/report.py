@@ -112,6 +112,7 @@ def model_card(
     baselines, fairness findings, known limitations."""
     time, label = params["time_column"], params["label"]
     shown = ["scorer", "n", "exit_rate", "roc_auc_low", "roc_auc_high", *REPORTED]
+    shown.insert(shown.index("ece") + 1, "ece_if_calibrated")
     gaps = fairness.groupby("group").agg(
         auc_gap=("roc_auc", lambda s: s.max() - s.min()),
         calibration_gap=("calibration_gap", lambda s: s.abs().max()),
@@ -155,11 +156,18 @@ def model_card(
             else "not refitted"
         ),
         calibration=calibrator.method,
+        anchor=(
+            "each year's probabilities then shifted by one log-odds intercept to sum to its "
+            f"planned share (`{params['offset_column']}`; plan_anchor)"
+            if params.get("plan_anchor") and params.get("offset_column")
+            else "no anchoring to a plan"
+        ),
         threshold=params["operating_threshold"],
         budget=metrics["budget_k_denominator"].iloc[0].split(";")[0],
         metrics_table=_markdown_table(metrics[[c for c in shown if c in metrics]]),
         auc=model["roc_auc"],
         ece=model["ece"],
+        ece_floor=model["ece_if_calibrated"],
         exclusion=model["exclusion_error"],
         fairness_table=_markdown_table(gaps.reset_index()),
         worst_group=gaps["auc_gap"].idxmax() if len(gaps) else "-",

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from ecpa_pipeline.domain.base_rate import intercept_for_mean
 from ecpa_pipeline.domain.registry import ABLE_LABOUR
 
 from .households import person_year_state
@@ -35,18 +36,6 @@ STATUS_POOR, STATUS_NEW, STATUS_EXITED, STATUS_RETURNED, STATUS_REMOVED = (
 #: How much of a village's e-commerce income each way of taking part earns (relative shares).
 MODE_WEIGHT = {"自营网店": 3.0, "合作社或企业代销": 1.0, "电商就业": 1.5, "扶贫专店代销": 0.8}
 SAFETY_NET_TYPES = ["低保贫困户", "特困供养贫困户"]
-
-
-def _solve_intercept(base_logit: np.ndarray, target: float) -> float:
-    """The intercept a such that mean(expit(base_logit + a)) == target (bisection)."""
-    lo, hi = -15.0, 15.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if expit(base_logit + mid).mean() < target:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
 
 
 def draw_shocks(rng, world: World, carry: Carry, shocks: dict) -> dict:
@@ -249,7 +238,7 @@ def exit_decisions(rng, world, year, poor_at_start, income, members, ecommerce, 
         if target >= 1.0:
             exit_prob[poor_at_start] = 1.0
         else:
-            a = _solve_intercept(base[poor_at_start], target)
+            a = intercept_for_mean(base[poor_at_start], target)
             exit_prob[poor_at_start] = expit(base[poor_at_start] + a)
     exits = poor_at_start & (rng.random(world.n) < np.nan_to_num(exit_prob))
     return {"eligible": eligible, "exit_prob": exit_prob, "exits": exits}

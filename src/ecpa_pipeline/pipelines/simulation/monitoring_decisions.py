@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from .dynamics import _solve_intercept
+from ecpa_pipeline.domain.base_rate import intercept_for_mean
 
 EXITED, ORDINARY = "脱贫户", "普通农户"
 UNSTABLE, MARGINAL, SUDDEN = "脱贫不稳定户", "边缘易致贫户", "突发严重困难户"
@@ -118,7 +118,7 @@ def identify(rng, world, state, year, line, income, rigid, members, shocks, mon)
     logit = sum(logit_parts.values()) + rng.normal(0, ident["noise_sigma"], n)
     candidates = ~state.monitored
     risk_prob = np.full(n, np.nan)
-    intercept = _solve_intercept(logit[candidates], ident["entry_rate"][year])
+    intercept = intercept_for_mean(logit[candidates], ident["entry_rate"][year])
     risk_prob[candidates] = expit(logit[candidates] + intercept)
     identified = candidates & (rng.random(n) < np.nan_to_num(risk_prob))
     month = rng.integers(1, 13, n)
