@@ -24,8 +24,8 @@ def _scores_by_household(primary: dict, secret: str, parameters: dict) -> pd.Ser
     params = parameters["exit_model"]
     train, valid, _, test_features = split.split_transitions(model_input, params)
     encoder = nodes.fit_encoder(train, params)
-    booster, _, valid_scores = nodes.fit_booster(encoder, train, valid, params)
-    calibrator = nodes.fit_exit_calibrator(valid_scores, train, valid, params)
+    booster, _, valid_scores = nodes.fit_booster(encoder, train, valid, params["lightgbm"], params)
+    calibrator = nodes.fit_exit_calibrator(valid_scores, train, valid, params["lightgbm"], params)
     scores = nodes.score_exit(encoder, booster, calibrator, test_features, params)
     code = keys.set_index("household_key")["household_code"]
     return scores.set_index(scores["household_key"].map(code))["exit_probability"].sort_index()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecpa_pipeline.pipelines.exit_model import model, nodes, report, split
+from ecpa_pipeline.pipelines.exit_model import model, nodes, report, search, split
 from ecpa_pipeline.pipelines.exit_model.model import FeatureEncoder
 
 PARAMS = {
@@ -71,8 +71,10 @@ def survey() -> pd.DataFrame:
 def trained(survey):
     train, valid, test, features = split.split_transitions(survey, PARAMS)
     encoder = nodes.fit_encoder(train, PARAMS)
-    booster, curve, valid_scores = nodes.fit_booster(encoder, train, valid, PARAMS)
-    calibrator = nodes.fit_exit_calibrator(valid_scores, train, valid, PARAMS)
+    booster, curve, valid_scores = nodes.fit_booster(
+        encoder, train, valid, PARAMS["lightgbm"], PARAMS
+    )
+    calibrator = nodes.fit_exit_calibrator(valid_scores, train, valid, PARAMS["lightgbm"], PARAMS)
     scores = nodes.score_exit(encoder, booster, calibrator, features, PARAMS)
     return locals()
 
@@ -153,8 +155,12 @@ def test_training_is_reproducible(survey, trained):
 def _train_once(survey):
     train, valid, _, _ = split.split_transitions(survey, PARAMS)
     encoder = nodes.fit_encoder(train, PARAMS)
-    booster, _, valid_scores = nodes.fit_booster(encoder, train, valid, PARAMS)
-    return encoder, booster, nodes.fit_exit_calibrator(valid_scores, train, valid, PARAMS)
+    booster, _, valid_scores = nodes.fit_booster(encoder, train, valid, PARAMS["lightgbm"], PARAMS)
+    return (
+        encoder,
+        booster,
+        nodes.fit_exit_calibrator(valid_scores, train, valid, PARAMS["lightgbm"], PARAMS),
+    )
 
 
 def test_unseen_categories_become_missing_not_new_codes():
@@ -196,8 +202,10 @@ def test_recent_years_weigh_more_and_the_refit_uses_train_and_validation(survey)
     assert nodes.recency_weights(train, PARAMS) is None
     encoder = nodes.fit_encoder(train, params)
     no_refit = params | {"training": {"recent_year_weight": 2.0, "refit_on_validation": False}}
-    early, _, early_scores = nodes.fit_booster(encoder, train, valid, no_refit)
-    refit, _, scores = nodes.fit_booster(encoder, train, valid, params)
+    early, _, early_scores = nodes.fit_booster(
+        encoder, train, valid, no_refit["lightgbm"], no_refit
+    )
+    refit, _, scores = nodes.fit_booster(encoder, train, valid, params["lightgbm"], params)
     assert refit.num_trees() == early.best_iteration  # the early-stopped size
     np.testing.assert_array_equal(scores, early_scores)  # calibration sees held-out scores
     on_valid = model.raw_probability(encoder, refit, valid)
@@ -222,6 +230,42 @@ def test_a_cohorts_probabilities_sum_to_its_plan_in_the_same_order_whoever_is_li
     np.testing.assert_array_equal(nodes.plan_anchored(probabilities, frame, params), anchored)
     unanchored = params | {"plan_anchor": False}
     assert nodes.plan_anchored(probabilities, frame, unanchored) is probabilities
+
+
+def test_a_bounded_search_is_seeded_judged_on_validation_and_off_by_default(survey):
+    train, valid, _, _ = split.split_transitions(survey, PARAMS)
+    encoder = nodes.fit_encoder(train, PARAMS)
+    settings, trials = search.search_lightgbm(encoder, train, valid, PARAMS)
+    assert settings == PARAMS["lightgbm"] and trials.empty  # no search configured
+    space = {
+        "num_leaves": {"low": 3, "high": 31, "log": True},
+        "learning_rate": {"low": 0.02, "high": 0.2},
+    }
+    params = PARAMS | {"search": {"trials": 6, "space": space}}
+    settings, trials = search.search_lightgbm(encoder, train, valid, params)
+    _, trials_again = search.search_lightgbm(encoder, train, valid, params)
+    pd.testing.assert_frame_equal(trials, trials_again)  # seeded: the same trials, same losses
+    assert len(trials) == 6 and trials["chosen"].sum() == 1
+    best = trials.loc[trials["validation_logloss"].idxmin()]
+    assert best["chosen"] and settings["num_leaves"] == best["num_leaves"]
+    assert (
+        trials["num_leaves"].between(3, 31).all()
+        and trials["learning_rate"].between(0.02, 0.2).all()
+    )
+    assert settings["min_data_in_leaf"] == PARAMS["lightgbm"]["min_data_in_leaf"]  # not searched
+    booster, _, _ = nodes.fit_booster(encoder, train, valid, settings, params)
+    assert booster.params["num_leaves"] == best["num_leaves"]
+    for bad, message in (
+        ({"leaves": {"low": 3, "high": 9}}, "search.space.leaves: not a setting of lightgbm"),
+        (
+            {"num_leaves": {"low": 9, "high": 3}},
+            "search.space.num_leaves: needs numbers low < high",
+        ),
+    ):
+        with pytest.raises(ValueError, match=message):
+            search.search_lightgbm(
+                encoder, train, valid, PARAMS | {"search": {"trials": 1, "space": bad}}
+            )
 
 
 def test_the_budget_may_be_a_share_of_the_households(trained):
@@ -297,7 +341,9 @@ def test_auto_calibration_is_chosen_a_period_ahead_where_time_allows(survey, tra
     train, valid = trained["train"], trained["valid"]
     chosen = nodes.rolling_origin_calibration(train, valid, params)
     assert chosen in {"isotonic", "sigmoid", "none"}
-    calibrator = nodes.fit_exit_calibrator(trained["valid_scores"], train, valid, params)
+    calibrator = nodes.fit_exit_calibrator(
+        trained["valid_scores"], train, valid, params["lightgbm"], params
+    )
     assert calibrator.method == chosen
     # One training period, or no time order: the cross-fitted choice on validation halves.
     one_period = train[train["wave"] == train["wave"].max()]

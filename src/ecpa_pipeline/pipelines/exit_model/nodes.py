@@ -60,9 +60,14 @@ def recency_weights(frame: pd.DataFrame, params: dict) -> np.ndarray | None:
 
 
 def fit_booster(
-    encoder: FeatureEncoder, train: pd.DataFrame, validation: pd.DataFrame, params: dict
+    encoder: FeatureEncoder,
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    lightgbm: dict,
+    params: dict,
 ):
-    """LightGBM with early stopping on the validation transitions; then, with
+    """LightGBM (``lightgbm``: its settings, configured or searched) with early stopping on
+    the validation transitions; then, with
     ``training.refit_on_validation``, refitted on train + validation with the early-stopped
     number of rounds (the last labelled year is the closest to the one scored).
 
@@ -72,6 +77,7 @@ def fit_booster(
         validation rows are not held out from a refitted booster).
     """
     label = params["label"]
+    params = params | {"lightgbm": lightgbm}
     booster, history = _early_stopped(encoder, train, validation, params)
     logger.info("LightGBM stopped at iteration %d", booster.best_iteration)
     curve = {
@@ -112,7 +118,11 @@ def _early_stopped(encoder: FeatureEncoder, train, validation, params: dict):
 
 
 def fit_exit_calibrator(
-    validation_scores: np.ndarray, train: pd.DataFrame, validation: pd.DataFrame, params: dict
+    validation_scores: np.ndarray,
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    lightgbm: dict,
+    params: dict,
 ):
     """Calibration on the held-out validation transitions: ``calibration`` names the map
     (isotonic, sigmoid, none) or ``auto`` chooses it — by a rolling origin where the split
@@ -120,7 +130,8 @@ def fit_exit_calibrator(
     period does on the next: the regime drifts), else by cross-fitted Brier score."""
     method = params.get("calibration", "isotonic")
     if method == "auto":
-        method = rolling_origin_calibration(train, validation, params) or "auto"
+        inner = params | {"lightgbm": lightgbm}
+        method = rolling_origin_calibration(train, validation, inner) or "auto"
     calibrator = fit_calibrator(
         np.asarray(validation_scores, dtype=float),
         validation[params["label"]].to_numpy(int),

@@ -8,7 +8,7 @@ MLflow model registered as ``poverty_exit``.
 
 from kedro.pipeline import Node, Pipeline
 
-from . import nodes, report, split
+from . import nodes, report, search, split
 
 _P = "params:exit_model"
 
@@ -38,14 +38,26 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(nodes.fit_encoder, ["exit_train", _P], "exit_encoder", name="fit_encoder_node"),
             Node(
-                nodes.fit_booster,
+                search.search_lightgbm,
                 ["exit_encoder", "exit_train", "exit_validation", _P],
+                ["exit_lightgbm_settings", "exit_search_trials"],
+                name="search_lightgbm_node",
+            ),
+            Node(
+                nodes.fit_booster,
+                ["exit_encoder", "exit_train", "exit_validation", "exit_lightgbm_settings", _P],
                 ["exit_booster", "exit_learning_curve", "exit_validation_scores"],
                 name="fit_booster_node",
             ),
             Node(
                 nodes.fit_exit_calibrator,
-                ["exit_validation_scores", "exit_train", "exit_validation", _P],
+                [
+                    "exit_validation_scores",
+                    "exit_train",
+                    "exit_validation",
+                    "exit_lightgbm_settings",
+                    _P,
+                ],
                 "exit_calibrator",
                 name="fit_calibrator_node",
             ),

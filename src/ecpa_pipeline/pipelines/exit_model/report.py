@@ -120,6 +120,7 @@ def model_card(
     )
     model = metrics.set_index("scorer").loc["model"]
     training = params.get("training", {})
+    trials = int((params.get("search") or {}).get("trials") or 0)
     card = params.get("model_card", "model_card.md")
     template = (Path(__file__).parent / card).read_text(encoding="utf-8")
     return template.format(
@@ -145,6 +146,11 @@ def model_card(
         ),
         offset=params.get("offset_column") or "none",
         seed=params["seed"],
+        settings=(
+            f"settings chosen by a {trials}-trial search on validation, `search_trials.csv`"
+            if trials
+            else "settings as configured"
+        ),
         recency=(
             f"{training['recent_year_weight']} ** (year − latest year)"
             if training.get("recent_year_weight", 1) != 1
