@@ -73,7 +73,13 @@ def years(county_state, parameters):
         state["sim"],
     )
     base = state["hh_years"][state["hh_years"]["year"] == 2020]
-    return {"population": population, "years": years, "income_2020": base["income_per_capita"]}
+    registered = base["status"].notna() & (base["status"] != "清退户")
+    return {
+        "population": population,
+        "years": years,
+        "income_2020": base["income_per_capita"],
+        "registered_income_2020": base.loc[registered, "income_per_capita"],
+    }
 
 
 def test_income_of_exited_households_grows_as_published(years):
@@ -82,6 +88,15 @@ def test_income_of_exited_households_grows_as_published(years):
     growth = mean / mean.shift(1)
     assert mean[2021] / years["income_2020"].mean() == pytest.approx(1.169, abs=0.01)
     assert growth[2022] == pytest.approx(1.143, abs=0.01)
+
+
+def test_income_per_person_of_the_registered_is_at_the_published_level(years):
+    exited = years["years"][years["years"]["status"] == monitoring.EXITED]
+    mean = exited.groupby("year")["income_per_capita"].mean()
+    # 建档立卡 / 脱贫人口 income per person [C]: 2020 10 740, 2021 12 550, 2022 14 342 yuan.
+    assert years["registered_income_2020"].mean() == pytest.approx(10_740, rel=0.05)
+    assert mean[2021] == pytest.approx(12_550, rel=0.05)
+    assert mean[2022] == pytest.approx(14_342, rel=0.05)
 
 
 def test_monitored_stock_and_categories_within_published_magnitudes(years):

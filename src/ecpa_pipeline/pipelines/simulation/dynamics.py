@@ -98,7 +98,9 @@ def support_productivity(world: World, carry: Carry, present, year: int, k: int,
     # Support continues for a while after exit (脱贫不脱政策).
     supported = ~carry.exited | (year - carry.exit_year <= inc["support_years_after_exit"])
     targeted = present & supported & (carry.prev_income_pc < 1.5 * line)
-    support = np.where(targeted, inc["support_growth"] + inc["support_growth_step"] * k, 1.04)
+    support = np.where(
+        targeted, inc["support_growth"] + inc["support_growth_step"] * k, inc["untargeted_growth"]
+    )
     carry.productivity = carry.productivity * np.where(k == 0, 1.0, support)
 
 
