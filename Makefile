@@ -13,7 +13,7 @@ export DO_NOT_TRACK := true
 export MLFLOW_DISABLE_TELEMETRY := true
 export KEDRO_LOGGING_CONFIG := conf/logging.yml
 
-.PHONY: install browser run simulate simulate-if-empty test test-fast lint benchmark benchmark-scale mlflow-ui clean-data
+.PHONY: install browser run simulate simulate-counties simulate-if-empty test test-fast lint benchmark benchmark-scale mlflow-ui clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,18 @@ SCALE ?= county
 
 simulate: install
 	$(BIN)/kedro run --pipelines=simulation --params "data_dir=$(DATA_DIR),simulation.scale=$(SCALE)"
+
+# A province county by county (simulation.county_number), one process per county so memory
+# stays that of one county: counties 1…N of the province layout (42), each into its own data
+# folder $(PROVINCE_DIR)/county_<k> (01_raw as a county's exports). County 1 is the default.
+PROVINCE_DIR ?= data/province
+N ?= 42
+simulate-counties: install
+	@for k in $$(seq 1 $(N)); do \
+		dir=$(PROVINCE_DIR)/county_$$(printf %02d $$k); mkdir -p $$dir; \
+		$(BIN)/kedro run --pipelines=simulation \
+			--params "data_dir=$$dir,simulation.county_number=$$k" || exit 1; \
+	done
 
 # A random local key for household pseudonyms, created once (conf/local is git-ignored).
 conf/local/credentials.yml:

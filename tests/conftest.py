@@ -65,9 +65,12 @@ def run_pipeline(
     return {"params": params, "catalog": catalog}
 
 
-def simulate_world(raw_dir: Path, scale: str = "tiny", seed: int | None = None) -> dict:
+def simulate_world(
+    raw_dir: Path, scale: str = "tiny", seed: int | None = None, county_number: int = 1
+) -> dict:
     """Write a simulated world's raw files (and ``_truth/``) to ``raw_dir``."""
-    overrides = {"scale": scale} | ({"seed": seed} if seed is not None else {})
+    overrides = {"scale": scale, "county_number": county_number}
+    overrides |= {"seed": seed} if seed is not None else {}
     return run_pipeline(
         simulation.create_pipeline(), {"raw_dir": str(raw_dir)}, {"simulation": overrides}
     )

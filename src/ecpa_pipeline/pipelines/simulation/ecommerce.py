@@ -8,6 +8,9 @@ import pandas as pd
 from .random import choice_from_shares, stream
 
 PLATFORMS_WITH_EXPORTS = ("淘宝", "拼多多", "832平台")
+#: Order numbers reserved for each county of a province simulated county by county (a county
+#: writes ≈ 230 000 order lines): the platforms' order ids, derived from them, never collide.
+ORDERS_PER_COUNTY = 10**7
 
 
 def yearly_trend(sim: dict, products: pd.DataFrame, product_codes: np.ndarray, years) -> np.ndarray:
@@ -67,7 +70,9 @@ def simulate_shops(potential: pd.DataFrame, villages: pd.DataFrame, sim: dict) -
         "抖音": "DY",
         "微信小店": "WX",
     }
-    shop_id = [f"{platform_prefix[p]}{100000 + i}" for i, p in enumerate(platform)]
+    # Numbered per county of a province simulated county by county: ids never collide.
+    first = 100000 * int(sim.get("county_number", 1))
+    shop_id = [f"{platform_prefix[p]}{first + i}" for i, p in enumerate(platform)]
     return pd.DataFrame(
         {
             "shop_id": shop_id,
@@ -200,7 +205,8 @@ def simulate_orders(
         }
     )
     out = out.sort_values(["created", "shop_id"], kind="stable").reset_index(drop=True)
-    out.insert(0, "order_seq", np.arange(len(out)))
+    first = ORDERS_PER_COUNTY * (int(sim.get("county_number", 1)) - 1)
+    out.insert(0, "order_seq", first + np.arange(len(out)))
     return out
 
 

@@ -25,6 +25,41 @@ from .random import stream
 logger = logging.getLogger(__name__)
 
 
+def county_parameters(sim: dict) -> dict:
+    """The parameters of the world this run simulates. With ``county_number`` k > 1 (and a
+    one-county ``scale``), the k-th county of the ``county_layout`` world: its codes in that
+    layout, every county-level draw from its own seed (``county_seed``), what is national
+    (the market index) from ``seed`` as in every county. k = 1 is the world of ``seed``
+    itself, the default county. One run per county makes a province in one county's memory.
+
+    Raises:
+        ValueError: ``county_number`` outside the layout, or with a scale of several counties.
+    """
+    k = int(sim.get("county_number", 1))
+    layout = sim["scales"][sim.get("county_layout", "province")]
+    n_layout = layout["prefectures"] * layout["counties_per_prefecture"]
+    scale = sim["scales"][sim["scale"]]
+    if not 1 <= k <= n_layout:
+        raise ValueError(
+            f"simulation.county_number {k}: the {sim.get('county_layout', 'province')} layout "
+            f"has counties 1–{n_layout}"
+        )
+    if k > 1 and scale["prefectures"] * scale["counties_per_prefecture"] != 1:
+        raise ValueError(
+            f"simulation.county_number {k} needs a one-county scale, not {sim['scale']!r}"
+        )
+    return sim | {
+        "county_number": k,
+        "world_seed": sim["seed"],
+        "seed": county_seed(sim["seed"], k),
+    }
+
+
+def county_seed(seed: int, k: int) -> int:
+    """The seed of the world's k-th county: the world's own for the first."""
+    return int(seed) if k == 1 else int(np.random.SeedSequence([int(seed), k]).generate_state(1)[0])
+
+
 def simulate_villages(sim: dict) -> pd.DataFrame:
     """Geography and village conditions (see ``world.build_villages``)."""
     villages = world.build_villages(sim)
@@ -329,7 +364,7 @@ def export_market(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """``market/market_index.csv`` (national online demand as published, optional in real
     use) and the true national demand behind it (``_truth/product_demand.parquet``)."""
-    rng = stream(sim["seed"], "export_market")
+    rng = stream(sim.get("world_seed", sim["seed"]), "export_market")  # national: one for all
     demand = market.true_demand(products, sim)
     frame, defects = finalise(
         market.market_index_file(demand, products, contract, sim, rng),

@@ -9,8 +9,14 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
-                nodes.simulate_villages,
+                nodes.county_parameters,
                 "params:simulation",
+                "sim_parameters",
+                name="county_parameters_node",
+            ),
+            Node(
+                nodes.simulate_villages,
+                "sim_parameters",
                 "sim_villages",
                 name="simulate_villages_node",
             ),
@@ -22,13 +28,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.simulate_production,
-                ["sim_villages", "sim_products", "params:simulation"],
+                ["sim_villages", "sim_products", "sim_parameters"],
                 ["sim_production", "sim_potential"],
                 name="simulate_production_node",
             ),
             Node(
                 nodes.simulate_sales,
-                ["sim_potential", "sim_villages", "sim_products", "params:simulation"],
+                ["sim_potential", "sim_villages", "sim_products", "sim_parameters"],
                 ["sim_shops_unowned", "sim_orders", "sim_village_revenue"],
                 name="simulate_sales_node",
             ),
@@ -39,7 +45,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "sim_shops_unowned",
                     "sim_village_revenue",
                     "params:poverty_line",
-                    "params:simulation",
+                    "sim_parameters",
                 ],
                 [
                     "sim_households",
@@ -59,7 +65,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "sim_villages",
                     "params:poverty_line",
                     "params:monitoring_line",
-                    "params:simulation",
+                    "sim_parameters",
                 ],
                 [
                     "sim_monitoring_households",
@@ -80,7 +86,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "sim_persons",
                     "sim_villages",
                     "params:raw_contract",
-                    "params:simulation",
+                    "sim_parameters",
                 ],
                 ["raw_monitoring_export", "sim_monitoring_defects"],
                 name="export_monitoring_node",
@@ -100,7 +106,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "sim_person_years",
                     "sim_villages",
                     "params:raw_contract",
-                    "params:simulation",
+                    "sim_parameters",
                 ],
                 ["raw_registry_export", "sim_registry_defects"],
                 name="export_registry_node",
@@ -113,7 +119,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "sim_monitoring_households",
                     "sim_monitoring_years",
                     "params:raw_contract",
-                    "params:simulation",
+                    "sim_parameters",
                 ],
                 ["raw_income_export", "sim_income_defects"],
                 name="export_income_node",
@@ -127,7 +133,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "sim_shops",
                     "sim_households",
                     "params:raw_contract",
-                    "params:simulation",
+                    "sim_parameters",
                 ],
                 [
                     "raw_villages_export",
@@ -146,7 +152,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "sim_products",
                     "sim_villages",
                     "params:raw_contract",
-                    "params:simulation",
+                    "sim_parameters",
                 ],
                 [
                     "raw_taobao_export",
@@ -158,7 +164,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.export_market,
-                ["sim_products", "params:raw_contract", "params:simulation"],
+                ["sim_products", "params:raw_contract", "sim_parameters"],
                 ["raw_market_export", "sim_market_defects", "truth_product_demand"],
                 name="export_market_node",
             ),

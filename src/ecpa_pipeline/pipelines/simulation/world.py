@@ -61,6 +61,8 @@ def build_villages(sim: dict) -> pd.DataFrame:
     town_code = (np.arange(n_town) % scale["townships_per_county"] + 101).astype(str)
     village_code = (np.arange(n_village) % scale["villages_per_township"] + 201).astype(str)
 
+    if int(sim.get("county_number", 1)) > 1:
+        pref_code, county_code, pref_names = _layout_place(sim, int(sim["county_number"]))
     province = sim["province"]
     full_county = np.char.add(np.char.add(province["code"], pref_code[pref_idx]), county_code)
     codes = np.char.add(
@@ -109,6 +111,23 @@ def build_villages(sim: dict) -> pd.DataFrame:
     county_deadline = choice_from_shares(rng, deadlines, n_county).astype(int)
     frame["county_deadline"] = county_deadline[county_of_village]
     return pd.DataFrame(frame)
+
+
+def _layout_place(sim: dict, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Prefecture code, county code and prefecture name of the k-th county of the
+    ``county_layout`` world, as that world numbers them; the prefecture's name drawn from the
+    world's seed, so that all its counties, simulated apart, name it alike."""
+    per_prefecture = sim["scales"][sim.get("county_layout", "province")]["counties_per_prefecture"]
+    prefecture = (k - 1) // per_prefecture
+    world_seed = sim.get("world_seed", sim["seed"])
+    # The first prefecture's name is the default county's (the world seed's first draw).
+    name_stream = "villages" if prefecture == 0 else f"prefecture_{prefecture + 1}"
+    name = place_names(stream(world_seed, name_stream), 1, "市")
+    return (
+        np.array([str(prefecture + 1).zfill(2)]),
+        np.array([str((k - 1) % per_prefecture + 22)]),
+        name,
+    )
 
 
 def build_products(catalogue: list[dict]) -> pd.DataFrame:
