@@ -1,5 +1,6 @@
 """Project datasets."""
 
+from .county_partitions import CountyPartitionsDataset
 from .export_file import ExportFileDataset
 from .mlflow_tags import MlflowTagsDataset
 from .optional import OptionalDataset
@@ -10,6 +11,7 @@ from .spreadsheet_safe import SpreadsheetSafeCSVDataset
 from .workbook import WorkbookDataset
 
 __all__ = [
+    "CountyPartitionsDataset",
     "ExportFileDataset",
     "MlflowTagsDataset",
     "OptionalDataset",
