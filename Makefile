@@ -13,7 +13,7 @@ export DO_NOT_TRACK := true
 export MLFLOW_DISABLE_TELEMETRY := true
 export KEDRO_LOGGING_CONFIG := conf/logging.yml
 
-.PHONY: install browser run simulate simulate-counties simulate-if-empty test test-fast lint benchmark benchmark-scale mlflow-ui clean-data
+.PHONY: install browser run simulate simulate-counties province simulate-if-empty test test-fast lint benchmark benchmark-scale mlflow-ui clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,14 +46,33 @@ simulate: install
 
 # A province county by county (simulation.county_number), one process per county so memory
 # stays that of one county: counties 1…N of the province layout (42), each into its own data
-# folder $(PROVINCE_DIR)/county_<k> (01_raw as a county's exports). County 1 is the default.
+# folder $(PROVINCE_DIR)/county_<k> (01_raw as a county's exports; a folder that holds files
+# is left as it is). County 1 is the default county.
 PROVINCE_DIR ?= data/province
 N ?= 42
 simulate-counties: install
 	@for k in $$(seq 1 $(N)); do \
-		dir=$(PROVINCE_DIR)/county_$$(printf %02d $$k); mkdir -p $$dir; \
+		dir=$(PROVINCE_DIR)/county_$$(printf %02d $$k); mkdir -p $$dir/01_raw; \
+		if [ -n "$$(find $$dir/01_raw -mindepth 1 -print -quit)" ]; then \
+			echo "$$dir/01_raw holds files: simulating nothing there"; continue; fi; \
 		$(BIN)/kedro run --pipelines=simulation \
 			--params "data_dir=$$dir,simulation.county_number=$$k" || exit 1; \
+	done
+
+# The province end to end, county by county: each county cleaned and featured in its own
+# process, the province's models trained on every county (conf/province), then each county's
+# products and lists with the province's models.
+province: simulate-counties conf/local/credentials.yml
+	@for dir in $(PROVINCE_DIR)/county_*; do \
+		$(BIN)/kedro run --params "data_dir=$$dir" || exit 1; done
+	$(BIN)/kedro run --env=province --pipelines=exit_model --params "data_dir=$(PROVINCE_DIR)"
+	$(BIN)/kedro run --env=province --pipelines=monitoring_risk --params "data_dir=$(PROVINCE_DIR)"
+	@for dir in $(PROVINCE_DIR)/county_*; do \
+		$(BIN)/kedro run --pipelines=product_recommendation --params "data_dir=$$dir" && \
+		$(BIN)/kedro run --pipelines=household_ranking \
+			--params "data_dir=$$dir,exit_model_name=poverty_exit_province" && \
+		$(BIN)/kedro run --pipelines=monitoring_lists \
+			--params "data_dir=$$dir,monitoring_model_name=monitoring_risk_province" || exit 1; \
 	done
 
 # A random local key for household pseudonyms, created once (conf/local is git-ignored).

@@ -24,7 +24,8 @@ INPUT = "05_model_input/exit_model_input.parquet"
 def province(tiny_modelled, tmp_path_factory):
     """Two tiny counties, each simulated, cleaned and featured in its own folder."""
     root = tmp_path_factory.mktemp("province")
-    shutil.copytree(tiny_modelled / "05_model_input", root / "county_01" / "05_model_input")
+    outputs = shutil.ignore_patterns("06_models", "07_model_output", "08_reporting")
+    shutil.copytree(tiny_modelled, root / "county_01", ignore=outputs)
     second = root / "county_02"
     simulate_world(second / "01_raw", "tiny", county_number=2)
     clean_world(second)
@@ -71,3 +72,13 @@ def test_a_province_of_one_county_trains_that_countys_model(province, trained_st
     report = "08_reporting/exit_model/metrics.csv"
     county, province_of_one = (pd.read_csv(d / report) for d in (trained_store["data"], one))
     pd.testing.assert_frame_equal(province_of_one, county)
+    # The county's lists, scored by the province's model.
+    run = kedro_cli(
+        one / "county_01",
+        trained_store["path"],
+        "--pipelines=household_ranking",
+        params=("exit_model_name=poverty_exit_province",),
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    listed = pd.read_csv(one / "county_01" / "08_reporting/household_ranking/household_list.csv")
+    assert set(listed["model_name"]) == {"poverty_exit_province"}
