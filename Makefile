@@ -13,7 +13,7 @@ export DO_NOT_TRACK := true
 export MLFLOW_DISABLE_TELEMETRY := true
 export KEDRO_LOGGING_CONFIG := conf/logging.yml
 
-.PHONY: install browser run simulate simulate-counties province simulate-if-empty test test-fast lint benchmark benchmark-scale mlflow-ui clean-data
+.PHONY: install browser run simulate simulate-counties province simulate-if-empty test test-fast lint benchmark benchmark-scale benchmark-counties mlflow-ui clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -120,6 +120,10 @@ benchmark: install
 COUNTIES ?= 1 2 4
 benchmark-scale: install
 	$(BIN)/python benchmarks/scale.py --counties $(COUNTIES)
+
+# The same for provinces made and processed county by county (#16): COUNTIES="1 3 12".
+benchmark-counties: install
+	$(BIN)/python benchmarks/scale.py --county-by-county --counties $(COUNTIES)
 
 mlflow-ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000

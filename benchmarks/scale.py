@@ -1,7 +1,9 @@
 """How time and memory grow with the world: simulate worlds of 1, … counties, run every step
 of ``make run`` on each as its own ``kedro run`` child process and record the step's wall time
 and peak memory (the child's max RSS), with ratios against the one-county world measured in
-the same run (see README.md)."""
+the same run (see README.md). With ``--county-by-county`` the worlds are provinces made one
+county per process (``simulation.county_number``; simulation, cleaning and features per
+county folder) and the province's models trained over the counties (``--env=province``)."""
 
 from __future__ import annotations
 
@@ -32,10 +34,14 @@ def world_params(counties: int) -> list[str]:
     ]
 
 
-def run_step(step: str, data_dir: Path, params: list[str], env: dict) -> dict:
-    """One ``kedro run --pipelines=<step>`` in a child process: its wall time and max RSS."""
-    command = [str(KEDRO), "run", f"--pipelines={step}", "--params",
-               ",".join([f"data_dir={data_dir}", *params])]  # fmt: skip
+def run_step(
+    step: str, data_dir: Path, params: list[str], env: dict, kedro_env: str | None = None
+) -> dict:
+    """One ``kedro run --pipelines=<step>`` (in the Kedro environment ``kedro_env``, if given)
+    in a child process: its wall time and max RSS."""
+    command = [str(KEDRO), "run", f"--pipelines={step}",
+               *([f"--env={kedro_env}"] if kedro_env else []),
+               "--params", ",".join([f"data_dir={data_dir}", *params])]  # fmt: skip
     log = data_dir / f"{step}.log"
     start = time.perf_counter()
     with log.open("w") as out:
@@ -65,21 +71,60 @@ def measure_world(counties: int, workdir: Path, env: dict, steps: tuple[str, ...
     return rows
 
 
+#: Per county folder, then over the province's counties (``conf/province``).
+COUNTY_STEPS = ("simulation", "cleaning", "features")
+PROVINCE_STEPS = ("exit_model", "monitoring_risk")
+
+
+def measure_county_by_county(counties: int, workdir: Path, env: dict) -> list[dict]:
+    """A province of ``counties`` counties: the counties not made yet simulated, cleaned and
+    featured one process each (shared by every province size), then the province's models in
+    a folder that links the first ``counties`` county folders."""
+    rows = []
+    for k in range(1, counties + 1):
+        folder = workdir / "counties" / f"county_{k:02d}"
+        if folder.exists():
+            continue
+        for layer in LAYERS:
+            (folder / layer).mkdir(parents=True, exist_ok=True)
+        for step in COUNTY_STEPS:
+            params = [f"simulation.county_number={k}"] if step == "simulation" else []
+            row = {"counties": 1, "county": k, **run_step(step, folder, params, env)}
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    province = workdir / f"province_{counties}"
+    province.mkdir(exist_ok=True)
+    for k in range(1, counties + 1):
+        link = province / f"county_{k:02d}"
+        if not link.exists():
+            link.symlink_to(workdir / "counties" / link.name, target_is_directory=True)
+    for step in PROVINCE_STEPS:
+        row = {"counties": counties, **run_step(step, province, [], env, kedro_env="province")}
+        row["step"] = f"province {step}"
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    return rows
+
+
 def _gb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**30
 
 
 def table(rows: list[dict]) -> str:
     """Seconds and peak GB per step and world, with ratios against the one-county world."""
-    base = {r["step"]: r for r in rows if r["counties"] == min(x["counties"] for x in rows)}
+    # The first row of each step is its baseline (the smallest world; the first county).
+    base = {}
+    for r in rows:
+        base.setdefault(r["step"], r)
     lines = ["| counties | step | seconds | × 1 county | peak RSS GB | × 1 county |",
              "|---|---|---|---|---|---|"]  # fmt: skip
     for r in rows:
         if "seconds" not in r:
             continue
         b = base[r["step"]]
+        where = f"county {r['county']}" if "county" in r else r["counties"]
         lines.append(
-            f"| {r['counties']} | {r['step']} | {r['seconds']:.1f} | "
+            f"| {where} | {r['step']} | {r['seconds']:.1f} | "
             f"{r['seconds'] / max(b['seconds'], 0.1):.2f} | {r['peak_rss_gb']:.2f} | "
             f"{r['peak_rss_gb'] / max(b['peak_rss_gb'], 0.01):.2f} |"
         )
@@ -94,6 +139,10 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=STEPS)
     parser.add_argument("--workdir", type=Path, help="keep the worlds here (default: a temp dir)")
+    parser.add_argument(
+        "--county-by-county", action="store_true",
+        help="provinces of --counties counties made and processed one county per process",
+    )  # fmt: skip
     args = parser.parse_args()
     results = ROOT / "benchmarks" / "results"
     results.mkdir(parents=True, exist_ok=True)
@@ -111,8 +160,12 @@ def main() -> None:
         }
         rows = []
         for counties in sorted(args.counties):
-            rows += measure_world(counties, workdir, env, tuple(args.steps))
-    name = "scale_" + "_".join(str(c) for c in sorted(args.counties))
+            if args.county_by_county:
+                rows += measure_county_by_county(counties, workdir, env)
+            else:
+                rows += measure_world(counties, workdir, env, tuple(args.steps))
+    mode = "county_by_county_" if args.county_by_county else ""
+    name = f"scale_{mode}" + "_".join(str(c) for c in sorted(args.counties))
     (results / f"{name}.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
     print(table(rows))
     print(f"saved benchmarks/results/{name}.json")
