@@ -62,9 +62,9 @@ def test_counties_keyed_apart_stop_the_province(province, tmp_path):
 
 
 def test_a_province_of_one_county_trains_that_countys_model(province, trained_store, tmp_path):
-    one = tmp_path / "one_county_province"
+    one, store = tmp_path / "one_county_province", tmp_path / "mlflow"  # a store of its own
     shutil.copytree(province / "county_01", one / "county_01")  # the tiny world's input
-    run = kedro_cli(one, trained_store["path"], "--pipelines=exit_model", env="province")
+    run = kedro_cli(one, store, "--pipelines=exit_model", env="province")
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-3000:]
     assert "Created version '1' of model 'poverty_exit_province'" in output
@@ -75,7 +75,7 @@ def test_a_province_of_one_county_trains_that_countys_model(province, trained_st
     # The county's lists, scored by the province's model.
     run = kedro_cli(
         one / "county_01",
-        trained_store["path"],
+        store,
         "--pipelines=household_ranking",
         params=("exit_model_name=poverty_exit_province",),
     )
