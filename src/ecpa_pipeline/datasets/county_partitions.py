@@ -48,8 +48,8 @@ class CountyPartitionsDataset(AbstractDataset[None, Any]):
         files = self.partitions()
         if not files:
             raise DatasetError(
-                f"no county holds {self._pattern} under {self._path}: run each county's "
-                "pipelines first (make run DATA_DIR=<its folder>)"
+                f"no county holds {self._pattern} under {self._path}: clean each county and "
+                "build its features first (kedro run --params data_dir=<its folder>)"
             )
         cls, kwargs = self._dataset
         values = [cls(**kwargs, filepath=str(f)).load() for f in files]
