@@ -60,13 +60,14 @@ simulate-counties: install
 	done
 
 # The province end to end, county by county: each county cleaned and featured in its own
-# process, the province's models trained on every county (conf/province), then each county's
-# products and lists with the province's models.
+# process, the province's models and village products over every county (conf/province),
+# then each county's products and lists with the province's models.
 province: simulate-counties conf/local/credentials.yml
 	@for dir in $(PROVINCE_DIR)/county_*; do \
 		$(BIN)/kedro run --params "data_dir=$$dir" || exit 1; done
 	$(BIN)/kedro run --env=province --pipelines=exit_model --params "data_dir=$(PROVINCE_DIR)"
 	$(BIN)/kedro run --env=province --pipelines=monitoring_risk --params "data_dir=$(PROVINCE_DIR)"
+	$(BIN)/kedro run --env=province --pipelines=product_recommendation --params "data_dir=$(PROVINCE_DIR)"
 	@for dir in $(PROVINCE_DIR)/county_*; do \
 		$(BIN)/kedro run --pipelines=product_recommendation --params "data_dir=$$dir" && \
 		$(BIN)/kedro run --pipelines=household_ranking \

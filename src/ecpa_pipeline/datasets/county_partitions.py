@@ -15,7 +15,8 @@ class CountyPartitionsDataset(AbstractDataset[None, Any]):
     the folders' order. ``combine: concat`` stacks tables (the province's model input, one
     county's rows after another); ``combine: same`` returns the one value every county holds
     and stops where they differ (the pseudonym key's fingerprint: counties keyed apart are
-    other households). Read-only: each county's run writes its own folder.
+    other households; the product catalogue and the national market index every county
+    cleaned alike). Read-only: each county's run writes its own folder.
 
     Example catalog entry (``conf/province``)::
 
@@ -55,7 +56,7 @@ class CountyPartitionsDataset(AbstractDataset[None, Any]):
         values = [cls(**kwargs, filepath=str(f)).load() for f in files]
         if self._combine == "concat":
             return pd.concat(values, ignore_index=True)
-        differ = [str(f) for f, v in zip(files, values, strict=True) if v != values[0]]
+        differ = [str(f) for f, v in zip(files, values, strict=True) if not _same(v, values[0])]
         if differ:
             raise DatasetError(f"{self._pattern} differs between counties: {files[0]} and {differ}")
         return values[0]
@@ -68,3 +69,10 @@ class CountyPartitionsDataset(AbstractDataset[None, Any]):
 
     def _describe(self) -> dict[str, Any]:
         return {"path": str(self._path), "pattern": self._pattern, "combine": self._combine}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values; tables equal cell for cell (a table's ``==`` compares cells)."""
+    if isinstance(a, pd.DataFrame) or isinstance(b, pd.DataFrame):
+        return isinstance(a, pd.DataFrame) and a.equals(b)
+    return a == b

@@ -48,6 +48,13 @@ def test_the_province_input_is_every_county_one_after_another(province):
         _partitions(province, "county_*/nothing.parquet").load()
 
 
+def test_what_every_county_holds_alike_is_read_once(province):
+    products = _partitions(province, "county_*/03_primary/products.parquet", combine="same")
+    pd.testing.assert_frame_equal(
+        products.load(), pd.read_parquet(province / "county_02" / "03_primary/products.parquet")
+    )
+
+
 def test_counties_keyed_apart_stop_the_province(province, tmp_path):
     key = "county_*/05_model_input/pseudonym_key.json"
     same = _partitions(province, key, combine="same").load()
@@ -82,3 +89,21 @@ def test_a_province_of_one_county_trains_that_countys_model(province, trained_st
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
     listed = pd.read_csv(one / "county_01" / "08_reporting/household_ranking/household_list.csv")
     assert set(listed["model_name"]) == {"poverty_exit_province"}
+
+
+def test_the_province_recommends_products_for_every_countys_villages(province, tmp_path):
+    run = kedro_cli(
+        province, tmp_path / "mlflow", "--pipelines=product_recommendation", env="province"
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-3000:]
+    assert "Created version '1' of model 'village_products_province'" in output
+    found = pd.read_csv(
+        province / "07_model_output" / "village_product_recommendations.csv",
+        dtype={"village_code": str},
+    )
+    villages = pd.concat(
+        pd.read_parquet(province / c / "03_primary/villages.parquet")
+        for c in ("county_01", "county_02")
+    )
+    assert set(found["village_code"]) == set(villages["village_code"])
