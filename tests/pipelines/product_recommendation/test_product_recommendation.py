@@ -17,18 +17,21 @@ from ecpa_pipeline.pipelines.product_recommendation import features, nodes
 from ecpa_pipeline.pipelines.product_recommendation.pipeline import create_pipeline
 from tests.conftest import run_pipeline
 
+V1, V2 = "520122101201", "520122101202"  # two villages of one township
+V3 = "520123101201"  # a village of another county whose township has the same name
+
 
 def test_location_quotient_and_refund_rate_by_hand():
     villages = pd.DataFrame(
         {
-            "village_code": ["V1", "V2"],
-            "county_code": ["C", "C"],
-            "township": ["T", "T"],
-            "terrain": ["山区", "山区"],
-            "elevation_m": [1000.0, 1000.0],
-            "county_distance_km": [5.0, 5.0],
+            "village_code": [V1, V2, V3],
+            "county_code": ["C", "C", "C2"],
+            "township": ["T", "T", "T"],
+            "terrain": ["山区", "山区", "山区"],
+            "elevation_m": [1000.0, 1000.0, 1000.0],
+            "county_distance_km": [5.0, 5.0, 5.0],
             **{
-                c: [True, True]
+                c: [True, True, True]
                 for c in (
                     "paved_road",
                     "broadband",
@@ -55,7 +58,7 @@ def test_location_quotient_and_refund_rate_by_hand():
     )
     production = pd.DataFrame(
         {
-            "village_code": ["V1", "V1", "V2"],
+            "village_code": [V1, V1, V2],
             "product_code": ["A", "B", "A"],
             "year": 2019,
             "area_mu": [30.0, 10.0, 60.0],
@@ -65,7 +68,7 @@ def test_location_quotient_and_refund_rate_by_hand():
     )
     lines = pd.DataFrame(
         {
-            "village_code": ["V1"] * 4,
+            "village_code": [V1] * 4,
             "product_code": ["A"] * 4,
             "year": 2019,
             "month": 5,
@@ -87,16 +90,17 @@ def test_location_quotient_and_refund_rate_by_hand():
         {
             "year": [2019],
             "household_code": ["H"],
-            "village_code": ["V1"],
+            "village_code": [V1],
             "household_status": ["贫困户"],
         }
     )
     people = pd.DataFrame({"year": [2019], "household_code": ["H"], "labour_skill": ["普通劳动力"]})
+    far_sales = lines.iloc[:1].assign(village_code=V3, order_id="v", amount_yuan=100.0)
     pairs = features.candidate_pairs(
         villages,
         products,
         production,
-        lines,
+        pd.concat([lines, far_sales], ignore_index=True),
         market,
         features.national_demand(no_market_index(), products),
         hh,
@@ -105,12 +109,13 @@ def test_location_quotient_and_refund_rate_by_hand():
     )
     pair = pairs.set_index(["village_code", "product_code"])
     # V1: A is 30 of 40 mu; county: A is 90 of 100 mu ⇒ LQ = 0.75 / 0.9
-    assert pair.loc[("V1", "A"), "location_quotient"] == pytest.approx(0.75 / 0.9)
-    assert pair.loc[("V1", "B"), "location_quotient"] == pytest.approx((10 / 40) / (10 / 100))
-    assert pair.loc[("V1", "A"), "terrain_fit"] and not pair.loc[("V1", "B"), "terrain_fit"]
-    assert pair.loc[("V1", "B"), "elevation_gap_m"] == 500.0
-    assert pair.loc[("V2", "A"), "neighbour_sales_yuan"] == 20.0  # V1's sales, same township
-    assert pair.loc[("V1", "A"), "poor_households_with_labour"] == 1
+    assert pair.loc[(V1, "A"), "location_quotient"] == pytest.approx(0.75 / 0.9)
+    assert pair.loc[(V1, "B"), "location_quotient"] == pytest.approx((10 / 40) / (10 / 100))
+    assert pair.loc[(V1, "A"), "terrain_fit"] and not pair.loc[(V1, "B"), "terrain_fit"]
+    assert pair.loc[(V1, "B"), "elevation_gap_m"] == 500.0
+    # V1's sales, same township; not V3's, in another county's township of the same name.
+    assert pair.loc[(V2, "A"), "neighbour_sales_yuan"] == 20.0
+    assert pair.loc[(V1, "A"), "poor_households_with_labour"] == 1
 
 
 @pytest.fixture(scope="module")

@@ -109,9 +109,11 @@ def candidate_pairs(
     )
     grid = grid.merge(sales.reset_index(), on=[*PAIR, "year"], how="left")
     grid["village_sales_yuan"] = grid["village_sales_yuan"].fillna(0.0)
-    township = grid.groupby(["township", "product_code", "year"])["village_sales_yuan"].transform(
-        "sum"
-    )
+    # A township by its code (the village code's first 9 digits), not its name: two counties'
+    # townships may share a name.
+    township = grid.groupby([grid["village_code"].str[:9], "product_code", "year"])[
+        "village_sales_yuan"
+    ].transform("sum")
     grid["neighbour_sales_yuan"] = township - grid["village_sales_yuan"]
     grid = grid.merge(market, on=["product_code", "year"], how="left")
     grid = _with_national_demand(grid, demand)
