@@ -57,9 +57,7 @@ def run_step(
 
 def measure_world(counties: int, workdir: Path, env: dict, steps: tuple[str, ...]) -> list[dict]:
     """Every step on a fresh world of ``counties`` counties in its own data folder."""
-    data_dir = workdir / f"counties_{counties}"
-    for layer in LAYERS:
-        (data_dir / layer).mkdir(parents=True, exist_ok=True)
+    data_dir = _data_folder(workdir / f"counties_{counties}")
     params = world_params(counties)
     rows = []
     for step in steps:
@@ -85,8 +83,7 @@ def measure_county_by_county(counties: int, workdir: Path, env: dict) -> list[di
         folder = workdir / "counties" / f"county_{k:02d}"
         if folder.exists():
             continue
-        for layer in LAYERS:
-            (folder / layer).mkdir(parents=True, exist_ok=True)
+        _data_folder(folder)
         for step in COUNTY_STEPS:
             params = [f"simulation.county_number={k}"] if step == "simulation" else []
             row = {"counties": 1, "county": k, **run_step(step, folder, params, env)}
@@ -104,6 +101,13 @@ def measure_county_by_county(counties: int, workdir: Path, env: dict) -> list[di
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
+
+
+def _data_folder(folder: Path) -> Path:
+    """``folder`` with the project's data layers in it."""
+    for layer in LAYERS:
+        (folder / layer).mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _gb(folder: Path) -> float:

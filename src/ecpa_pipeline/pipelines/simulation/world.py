@@ -56,15 +56,20 @@ def build_villages(sim: dict) -> pd.DataFrame:
     town_names = place_names(rng, n_town, "镇")
     village_names = place_names(rng, n_village, "村")
 
-    pref_code = np.char.zfill((np.arange(n_pref) + 1).astype(str), 2)
-    county_code = (np.arange(n_county) % scale["counties_per_prefecture"] + 22).astype(str)
+    county_index, per_prefecture = np.arange(n_county), scale["counties_per_prefecture"]
+    k = int(sim.get("county_number", 1))
+    if k > 1:  # one county of a larger world, numbered and named as that world does
+        county_index = np.array([k - 1])
+        per_prefecture = sim["scales"][sim.get("county_layout", "province")][
+            "counties_per_prefecture"
+        ]
+        pref_names = _prefecture_name(sim, (k - 1) // per_prefecture)
+    pref_code, county_code = _county_codes(county_index, per_prefecture)
     town_code = (np.arange(n_town) % scale["townships_per_county"] + 101).astype(str)
     village_code = (np.arange(n_village) % scale["villages_per_township"] + 201).astype(str)
 
-    if int(sim.get("county_number", 1)) > 1:
-        pref_code, county_code, pref_names = _layout_place(sim, int(sim["county_number"]))
     province = sim["province"]
-    full_county = np.char.add(np.char.add(province["code"], pref_code[pref_idx]), county_code)
+    full_county = np.char.add(np.char.add(province["code"], pref_code), county_code)
     codes = np.char.add(
         np.char.add(full_county[county_of_village], town_code[town_of_village]), village_code
     )
@@ -113,21 +118,19 @@ def build_villages(sim: dict) -> pd.DataFrame:
     return pd.DataFrame(frame)
 
 
-def _layout_place(sim: dict, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Prefecture code, county code and prefecture name of the k-th county of the
-    ``county_layout`` world, as that world numbers them; the prefecture's name drawn from the
-    world's seed, so that all its counties, simulated apart, name it alike."""
-    per_prefecture = sim["scales"][sim.get("county_layout", "province")]["counties_per_prefecture"]
-    prefecture = (k - 1) // per_prefecture
-    world_seed = sim.get("world_seed", sim["seed"])
-    # The first prefecture's name is the default county's (the world seed's first draw).
+def _county_codes(county_index: np.ndarray, per_prefecture: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two-digit prefecture and county codes of counties numbered from 0, ``per_prefecture``
+    counties to a prefecture (county codes from 22)."""
+    prefecture = np.char.zfill((county_index // per_prefecture + 1).astype(str), 2)
+    return prefecture, (county_index % per_prefecture + 22).astype(str)
+
+
+def _prefecture_name(sim: dict, prefecture: int) -> np.ndarray:
+    """The name of the world's prefecture number ``prefecture`` (from 0), drawn from the
+    world's seed so that all its counties, simulated apart, name it alike; the first is the
+    default county's (the world seed's first draw)."""
     name_stream = "villages" if prefecture == 0 else f"prefecture_{prefecture + 1}"
-    name = place_names(stream(world_seed, name_stream), 1, "市")
-    return (
-        np.array([str(prefecture + 1).zfill(2)]),
-        np.array([str((k - 1) % per_prefecture + 22)]),
-        name,
-    )
+    return place_names(stream(sim.get("world_seed", sim["seed"]), name_stream), 1, "市")
 
 
 def build_products(catalogue: list[dict]) -> pd.DataFrame:
