@@ -13,7 +13,7 @@ export DO_NOT_TRACK := true
 export MLFLOW_DISABLE_TELEMETRY := true
 export KEDRO_LOGGING_CONFIG := conf/logging.yml
 
-.PHONY: install browser run simulate simulate-counties province simulate-if-empty test test-fast lint benchmark benchmark-scale benchmark-counties mlflow-ui clean-data
+.PHONY: install browser java run simulate simulate-counties province province-spark simulate-if-empty test test-fast lint benchmark benchmark-scale benchmark-counties mlflow-ui clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ browser:
 		echo "installing Debian chromium and fonts-wqy-zenhei"; \
 		$(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-zenhei; \
+	fi
+
+# Java 17 for Spark (the `spark` environment and its equality test), from Debian where missing.
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+		echo "installing Debian openjdk-17-jre-headless (Spark)"; \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless; \
 	fi
 
 # Where the data layers live, and the world simulated when the raw folder is empty.
@@ -61,7 +69,8 @@ simulate-counties: install
 
 # The province end to end, county by county: each county cleaned and featured in its own
 # process, the province's models and village products over every county (conf/province),
-# then each county's products and lists with the province's models.
+# then each county's lists with the province's models and village products.
+PROVINCE_PRODUCTS = $(PROVINCE_DIR)/07_model_output/village_product_recommendations.csv
 province: simulate-counties conf/local/credentials.yml
 	@for dir in $(PROVINCE_DIR)/county_*; do \
 		$(BIN)/kedro run --params "data_dir=$$dir" || exit 1; done
@@ -69,12 +78,20 @@ province: simulate-counties conf/local/credentials.yml
 	$(BIN)/kedro run --env=province --pipelines=monitoring_risk --params "data_dir=$(PROVINCE_DIR)"
 	$(BIN)/kedro run --env=province --pipelines=product_recommendation --params "data_dir=$(PROVINCE_DIR)"
 	@for dir in $(PROVINCE_DIR)/county_*; do \
-		$(BIN)/kedro run --pipelines=product_recommendation --params "data_dir=$$dir" && \
-		$(BIN)/kedro run --pipelines=household_ranking \
-			--params "data_dir=$$dir,exit_model_name=poverty_exit_province" && \
+		$(BIN)/kedro run --pipelines=household_ranking --params \
+			"data_dir=$$dir,exit_model_name=poverty_exit_province,village_products_file=$(PROVINCE_PRODUCTS)" && \
 		$(BIN)/kedro run --pipelines=monitoring_lists \
 			--params "data_dir=$$dir,monitoring_model_name=monitoring_risk_province" || exit 1; \
 	done
+
+# The same province with Spark (conf/spark, local[2] here; see README for a cluster): every
+# county's cleaning and features as one Spark task each, the province's exit model on one
+# machine, then its scores over every county through mlflow.pyfunc.spark_udf.
+province-spark: simulate-counties java conf/local/credentials.yml
+	$(BIN)/kedro run --env=spark --pipelines=spark_counties --params "data_dir=$(PROVINCE_DIR)"
+	$(BIN)/kedro run --env=province --pipelines=exit_model --params "data_dir=$(PROVINCE_DIR)"
+	$(BIN)/kedro run --env=spark --pipelines=spark_scores \
+		--params "data_dir=$(PROVINCE_DIR),exit_model_name=poverty_exit_province"
 
 # A random local key for household pseudonyms, created once (conf/local is git-ignored).
 conf/local/credentials.yml:
@@ -100,7 +117,7 @@ run: simulate-if-empty
 	$(BIN)/kedro run --pipelines=household_ranking --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=monitoring_lists --params "data_dir=$(DATA_DIR)"
 
-test: install browser
+test: install browser java
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/python -m pytest
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,38 +70,91 @@ def measure_world(counties: int, workdir: Path, env: dict, steps: tuple[str, ...
     return rows
 
 
-#: Per county folder, then over the province's counties (``conf/province``).
+#: Per county folder, then over the province's counties (``conf/province``), then each
+#: county's lists with the province's models and village products (as ``make province``).
 COUNTY_STEPS = ("simulation", "cleaning", "features")
-PROVINCE_STEPS = ("exit_model", "monitoring_risk")
+PROVINCE_STEPS = ("exit_model", "monitoring_risk", "product_recommendation")
+LIST_STEPS = ("household_ranking", "monitoring_lists")
 
 
-def measure_county_by_county(counties: int, workdir: Path, env: dict) -> list[dict]:
+def measure_county_by_county(counties: int, workdir: Path, env: dict, jobs: int = 1) -> list[dict]:
     """A province of ``counties`` counties: the counties not made yet simulated, cleaned and
-    featured one process each (shared by every province size), then the province's models in
-    a folder that links the first ``counties`` county folders."""
-    rows = []
-    for k in range(1, counties + 1):
-        folder = workdir / "counties" / f"county_{k:02d}"
-        if folder.exists():
-            continue
-        _data_folder(folder)
-        for step in COUNTY_STEPS:
-            params = [f"simulation.county_number={k}"] if step == "simulation" else []
-            row = {"counties": 1, "county": k, **run_step(step, folder, params, env)}
-            print(json.dumps(row), flush=True)
-            rows.append(row)
+    featured one process each (shared by every province size; ``jobs`` counties at a time),
+    then the province's models in a folder that links the first ``counties`` county folders,
+    then every county's lists."""
+    folders = workdir / "counties"
+    new = [k for k in range(1, counties + 1) if not (folders / f"county_{k:02d}").exists()]
+
+    def made(k: int) -> list[dict]:
+        folder = _data_folder(folders / f"county_{k:02d}")
+        params = {"simulation": [f"simulation.county_number={k}"]}
+        return _county_steps(k, COUNTY_STEPS, folder, params, env)
+
+    rows = _each_county(made, new, jobs)
     province = workdir / f"province_{counties}"
     province.mkdir(exist_ok=True)
     for k in range(1, counties + 1):
         link = province / f"county_{k:02d}"
         if not link.exists():
             link.symlink_to(workdir / "counties" / link.name, target_is_directory=True)
+    _data_folder(province)
     for step in PROVINCE_STEPS:
         row = {"counties": counties, **run_step(step, province, [], env, kedro_env="province")}
         row["step"] = f"province {step}"
         print(json.dumps(row), flush=True)
         rows.append(row)
+    products = province / "07_model_output" / "village_product_recommendations.csv"
+    with_province = {
+        "household_ranking": ["exit_model_name=poverty_exit_province",
+                              f"village_products_file={products}"],
+        "monitoring_lists": ["monitoring_model_name=monitoring_risk_province"],
+    }  # fmt: skip
+
+    def listed(k: int) -> list[dict]:
+        folder = province / f"county_{k:02d}"
+        return _county_steps(k, LIST_STEPS, folder, with_province, env)
+
+    return rows + _each_county(listed, range(1, counties + 1), jobs)
+
+
+def measure_spark(counties: int, workdir: Path, env: dict) -> list[dict]:
+    """The Spark path (``--env=spark``, ``local[2]``) on the raw exports of the first
+    ``counties`` counties made by ``--county-by-county``: every county's cleaning and
+    features as one Spark task each (``spark_counties``), then the province's exit model
+    (trained by ``--county-by-county``) scoring every county through ``spark_udf``
+    (``spark_scores``). Peak RSS is the largest process of the step's tree (JVM, workers)."""
+    spark = workdir / f"spark_{counties}"
+    for k in range(1, counties + 1):
+        raw = spark / f"county_{k:02d}" / "01_raw"
+        if not raw.exists():
+            _data_folder(raw.parent).joinpath("01_raw").rmdir()
+            raw.symlink_to(workdir / "counties" / raw.parent.name / "01_raw", True)
+    _data_folder(spark)
+    rows = []
+    for step, params in (("spark_counties", []),
+                         ("spark_scores", ["exit_model_name=poverty_exit_province"])):  # fmt: skip
+        row = {"counties": counties, **run_step(step, spark, params, env, kedro_env="spark")}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
     return rows
+
+
+def _county_steps(
+    k: int, steps: tuple[str, ...], folder: Path, params: dict, env: dict
+) -> list[dict]:
+    rows = []
+    for step in steps:
+        row = {"counties": 1, "county": k, **run_step(step, folder, params.get(step, []), env)}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    return rows
+
+
+def _each_county(steps, counties, jobs: int) -> list[dict]:
+    """``steps(k)`` for every county ``k``, ``jobs`` counties at a time (one child process
+    each: a county's memory is its own), rows in county order."""
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return [row for rows in pool.map(steps, counties) for row in rows]
 
 
 def _data_folder(folder: Path) -> Path:
@@ -147,6 +201,14 @@ def main() -> None:
         "--county-by-county", action="store_true",
         help="provinces of --counties counties made and processed one county per process",
     )  # fmt: skip
+    parser.add_argument(
+        "--jobs", type=int, default=1,
+        help="with --county-by-county: counties processed at a time (one process each)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--spark", action="store_true",
+        help="the Spark path on the counties --county-by-county made (same --workdir)",
+    )  # fmt: skip
     args = parser.parse_args()
     results = ROOT / "benchmarks" / "results"
     results.mkdir(parents=True, exist_ok=True)
@@ -165,10 +227,12 @@ def main() -> None:
         rows = []
         for counties in sorted(args.counties):
             if args.county_by_county:
-                rows += measure_county_by_county(counties, workdir, env)
-            else:
+                rows += measure_county_by_county(counties, workdir, env, args.jobs)
+            if args.spark:
+                rows += measure_spark(counties, workdir, env)
+            if not (args.county_by_county or args.spark):
                 rows += measure_world(counties, workdir, env, tuple(args.steps))
-    mode = "county_by_county_" if args.county_by_county else ""
+    mode = "county_by_county_" * args.county_by_county + "spark_" * args.spark
     name = f"scale_{mode}" + "_".join(str(c) for c in sorted(args.counties))
     (results / f"{name}.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
     print(table(rows))

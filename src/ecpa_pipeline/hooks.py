@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import urllib.error
 import urllib.request
+import warnings
 from urllib.parse import urlparse
 
 import mlflow
@@ -188,3 +190,37 @@ class EnvironmentTagHooks:
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
         if mlflow.active_run() is not None:
             mlflow.set_tag("kedro_env", str(run_params.get("env") or self._env))
+
+
+PYSPARK_PANDAS_WARNING = "PySpark does not yet fully support pandas"
+
+
+class SparkHooks:
+    """With a ``spark`` configuration (``conf/spark/spark.yml``, ``--env=spark``): the run's
+    Spark session, its settings as defaults under what ``spark-submit`` already set (on a
+    cluster the master and resources are the cluster's). Python workers run this
+    interpreter unless ``PYSPARK_PYTHON`` names another. Nothing happens without it."""
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        loader = context.config_loader
+        loader.config_patterns.setdefault("spark", ["spark*", "spark*/**"])
+        try:
+            settings = loader["spark"]
+        except MissingConfigException:
+            return
+        if not settings:
+            return
+        from pyspark import SparkConf  # noqa: PLC0415 - pyspark only where Spark is configured
+        from pyspark.sql import SparkSession  # noqa: PLC0415
+
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        # pyspark 4.3 warns that pandas 3 is "not yet fully supported" in every process; the
+        # equality test checks the parts this project uses.
+        os.environ.setdefault("PYTHONWARNINGS", f"ignore:{PYSPARK_PANDAS_WARNING}:FutureWarning")
+        warnings.filterwarnings("ignore", PYSPARK_PANDAS_WARNING, FutureWarning)
+        conf = SparkConf()
+        for key, value in settings.items():
+            conf.setIfMissing(key, str(value).lower() if isinstance(value, bool) else str(value))
+        session = SparkSession.builder.config(conf=conf).getOrCreate()
+        session.sparkContext.setLogLevel("WARN")

@@ -19,6 +19,9 @@
   households with reasons and measures (措施到户), village and county readiness, an Excel
   workbook and an HTML report per county, a CSV; run after ``exit_model`` (and, for
   product-based measures, ``product_recommendation``).
+- ``spark`` (``--env=spark``): a province's counties folder by folder on Spark executors
+  (``spark_counties``: their ``cleaning`` and ``features``), then the registered exit
+  model's scores over every county through ``mlflow.pyfunc.spark_udf`` (``spark_scores``).
 - ``__default__``: ``cleaning`` + ``features`` (what ``kedro run`` does). ``make run`` then
   runs ``exit_model``, ``product_recommendation`` and ``household_ranking``.
 """
@@ -38,6 +41,7 @@ from ecpa_pipeline.pipelines import (
     monitoring_lists,
     product_recommendation,
     simulation,
+    spark_province,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -56,6 +60,9 @@ def register_pipelines() -> dict[str, Pipeline]:
         "product_recommendation": product_recommendation.create_pipeline(),
         "household_ranking": household_ranking.create_pipeline(),
         "monitoring_lists": monitoring_lists.create_pipeline(),
+        "spark": spark_province.create_pipeline(),
+        "spark_counties": spark_province.pipeline.create_counties_pipeline(),
+        "spark_scores": spark_province.pipeline.create_scores_pipeline(),
     }
     pipelines["exit_model"] = _logged_model(
         exit_model.create_pipeline(), exit_model.create_inference_pipeline(), "poverty_exit"

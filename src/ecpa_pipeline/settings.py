@@ -8,6 +8,7 @@ from ecpa_pipeline.hooks import (
     EnvironmentTagHooks,
     ModelLoggingHooks,
     OwnRunDataHooks,
+    SparkHooks,
     TrackingServerHooks,
 )
 from ecpa_pipeline.manifest import RunManifestHooks
@@ -34,6 +35,7 @@ HOOKS = (
     OwnRunDataHooks(),
     ModelLoggingHooks(),
     EnvironmentTagHooks(),
+    SparkHooks(),
 )
 
 CONFIG_LOADER_ARGS = {

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ecpa_pipeline.pipelines.household_ranking import measures, nodes, scoring
+from ecpa_pipeline.domain.exit_plan import plan_share
+from ecpa_pipeline.pipelines.household_ranking import measures, nodes
 from ecpa_pipeline.pipelines.household_ranking.report import tables
 
 
@@ -249,12 +250,12 @@ def test_incidence_threshold_outside_the_west_is_two_percent_and_near_is_flagged
 
 def test_scoring_plan_share_regular_decreed_and_configured(parameters):
     plan = parameters["exit_plan"]
-    share, basis = scoring._plan_share(2017, plan, "auto")
+    share, basis = plan_share(2017, plan, "auto")
     assert share == 0.45 and "2018" in basis["en"]
     # 2020's exits were decreed: the 2019 plan stands in, and the basis says so
-    share, basis = scoring._plan_share(2019, plan, "auto")
+    share, basis = plan_share(2019, plan, "auto")
     assert share == 0.67 and "decree" in basis["en"] and "收官" in basis["zh"]
-    assert scoring._plan_share(2019, plan, 0.5)[0] == 0.5
+    assert plan_share(2019, plan, 0.5)[0] == 0.5
 
 
 def test_selecting_a_year_without_registered_households_fails_clearly(parameters):

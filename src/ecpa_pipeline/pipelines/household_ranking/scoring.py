@@ -9,6 +9,7 @@ import logging
 import pandas as pd
 
 from ecpa_pipeline.datasets import RegisteredModel
+from ecpa_pipeline.domain.exit_plan import plan_share
 from ecpa_pipeline.officials import joined_names
 
 logger = logging.getLogger(__name__)
@@ -45,43 +46,6 @@ PROFILE_FEATURES = [
 ]
 
 
-def _plan_share(year: int, exit_plan: dict, setting) -> tuple[float, dict[str, str]]:
-    """Next year's planned exit share for scoring, and where it came from (zh and en)."""
-    if setting != "auto":
-        share = float(setting)
-        return share, {
-            "zh": f"配置的计划脱贫比例 {share:.0%}",
-            "en": f"configured plan {share:.0%}",
-        }
-    plan = {int(k): float(v) for k, v in exit_plan["shares"].items()}
-    decreed = {int(y) for y in exit_plan["decreed_years"]}
-    target = year + 1
-    if target in plan and target not in decreed:
-        share = plan[target]
-        return share, {
-            "zh": f"{target} 年计划脱贫比例 {share:.0%}",
-            "en": f"the {target} exit plan ({share:.0%})",
-        }
-    regular = [y for y in plan if y < target and y not in decreed]
-    if not regular:
-        raise ValueError(
-            f"no exit plan to score {year}: set household_ranking.exit_plan_share to a number"
-        )
-    last = max(regular)
-    share = plan[last]
-    return share, {
-        "zh": (
-            f"{last} 年计划脱贫比例 {share:.0%}：{target} 年为全部脱贫的收官之年（无常规计划），"
-            "故按常规计划下的脱贫可能性排序"
-        ),
-        "en": (
-            f"the {last} exit plan ({share:.0%}): {target} has no regular plan (all remaining "
-            "households exit by decree), so households are ranked by their likelihood of exit "
-            "under a regular plan"
-        ),
-    }
-
-
 def select_households_to_score(
     model_input: pd.DataFrame, exit_plan: dict, params: dict
 ) -> tuple[pd.DataFrame, dict]:
@@ -101,7 +65,7 @@ def select_households_to_score(
         raise ValueError(
             f"no registered poor households in {year} in exit_model_input (years: {years})"
         )
-    share, basis = _plan_share(year, exit_plan, params["exit_plan_share"])
+    share, basis = plan_share(year, exit_plan, params["exit_plan_share"])
     logger.info(
         "Scoring %d households registered poor in %d against %s", len(rows), year, basis["en"]
     )
