@@ -83,6 +83,7 @@ province: simulate-counties conf/local/credentials.yml
 		$(BIN)/kedro run --pipelines=monitoring_lists \
 			--params "data_dir=$$dir,monitoring_model_name=monitoring_risk_province" || exit 1; \
 	done
+	$(BIN)/kedro run --env=province --pipelines=province_summary --params "data_dir=$(PROVINCE_DIR)"
 
 # The same province with Spark (conf/spark, local[2] here; see README for a cluster): every
 # county's cleaning and features as one Spark task each, the province's exit model on one

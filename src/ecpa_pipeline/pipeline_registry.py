@@ -19,6 +19,8 @@
   households with reasons and measures (措施到户), village and county readiness, an Excel
   workbook and an HTML report per county, a CSV; run after ``exit_model`` (and, for
   product-based measures, ``product_recommendation``).
+- ``province_summary`` (``--env=province``): every county's readiness from its own lists,
+  each prefecture's and the province's.
 - ``spark`` (``--env=spark``): a province's counties folder by folder on Spark executors
   (``spark_counties``: their ``cleaning`` and ``features``), then the registered exit
   model's scores over every county through ``mlflow.pyfunc.spark_udf`` (``spark_scores``).
@@ -60,6 +62,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "product_recommendation": product_recommendation.create_pipeline(),
         "household_ranking": household_ranking.create_pipeline(),
         "monitoring_lists": monitoring_lists.create_pipeline(),
+        "province_summary": household_ranking.pipeline.create_province_pipeline(),
         "spark": spark_province.create_pipeline(),
         "spark_counties": spark_province.pipeline.create_counties_pipeline(),
         "spark_scores": spark_province.pipeline.create_scores_pipeline(),

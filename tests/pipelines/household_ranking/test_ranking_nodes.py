@@ -237,6 +237,29 @@ def test_village_and_county_incidence_and_readiness_by_hand(params):
     assert c["incidence_threshold"] == 0.03
 
 
+def test_prefecture_and_province_readiness_are_summed_from_their_counties(params):
+    """Two counties of prefecture 5201 and one of 5202: counts and expected exits add up,
+    incidence is recomputed from the sums (not averaged), every county stays as reported."""
+    _, county = nodes.area_readiness(_measured(), _villages(), params)
+    counties = pd.concat(
+        [county.assign(county_code=code, county=name)
+         for code, name in (("520122", "甲县"), ("520123", "乙县"), ("520201", "丙县"))],
+        ignore_index=True,
+    )  # fmt: skip
+    counties.loc[2, ["population", "remaining_persons"]] = [100.0, 9.0]
+    out = nodes.regional_readiness(counties, params).set_index(["level", "area_code"])
+    assert out.loc[("county", "520122"), "county"] == "甲县"
+    prefecture = out.loc[("prefecture", "5201")]
+    assert prefecture["counties"] == 2 and prefecture["households"] == 6
+    assert prefecture["projected_incidence"] == pytest.approx(12 / 700)
+    assert prefecture["readiness"] == "ready"
+    assert out.loc[("prefecture", "5202"), "readiness"] == "not_ready"  # 9 of 100
+    province = out.loc[("province", "52")]
+    assert province["counties"] == 3 and province["villages"] == 9
+    assert province["projected_incidence"] == pytest.approx(21 / 800)
+    assert province["readiness"] == "ready"  # 2.6 % < 3 % (west)
+
+
 def test_incidence_threshold_outside_the_west_is_two_percent_and_near_is_flagged(params):
     villages = _villages().assign(region="中部")
     village, _ = nodes.area_readiness(_measured(), villages, params)

@@ -15,7 +15,7 @@ from ecpa_pipeline.audit import code_tags, input_tags
 from ecpa_pipeline.officials import officials_view
 
 from .measures import rank_households, recommend_measures
-from .readiness import area_readiness
+from .readiness import area_readiness, regional_readiness
 from .scoring import household_profiles, score_households, select_households_to_score
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "provenance_tags",
     "rank_households",
     "recommend_measures",
+    "regional_readiness",
     "score_households",
     "select_households_to_score",
 ]

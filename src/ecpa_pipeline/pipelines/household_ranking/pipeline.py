@@ -103,3 +103,19 @@ def create_pipeline(**kwargs) -> Pipeline:
         ],
         tags="household_ranking",
     )
+
+
+def create_province_pipeline(**kwargs) -> Pipeline:
+    """``province_summary`` (``--env=province``): every county's readiness (from its own
+    lists), each prefecture's and the province's."""
+    return Pipeline(
+        [
+            Node(
+                nodes.regional_readiness,
+                ["county_readiness", _P],
+                "regional_readiness",
+                name="regional_readiness_node",
+            )
+        ],
+        tags="province_summary",
+    )

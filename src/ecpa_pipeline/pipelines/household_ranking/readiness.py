@@ -82,3 +82,28 @@ def area_readiness(
     ready = (village["readiness"] == "ready").groupby(village["county_code"]).sum()
     county["villages_ready"] = county["county_code"].map(ready).astype("int64")
     return village.sort_values(["county_code", "village_code"]).reset_index(drop=True), county
+
+
+#: The areas above a county: the first digits of its 6-digit administrative code.
+_REGIONS = {"prefecture": 4, "province": 2}
+
+
+def regional_readiness(counties: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """The province's summary over its counties' readiness tables (each from the county's own
+    household lists): every county as it reported, then each prefecture and the province —
+    populations, villages, households, persons and expected exits summed, incidence and
+    readiness recomputed against the threshold of their region."""
+    sums = ["population", "villages", "villages_ready", *_AREA_SUMS]
+    counties = counties.assign(county_code=counties["county_code"].astype("str"))
+    levels = [counties.assign(level="county", area_code=counties["county_code"])]
+    for level, digits in _REGIONS.items():
+        code = counties["county_code"].str[:digits].rename("area_code")
+        areas = counties.groupby(code).agg(
+            {**dict.fromkeys(sums, "sum"), "region": "first", "county": "size"}
+        )
+        areas = _readiness(areas.rename(columns={"county": "counties"}).reset_index(), params)
+        levels.append(areas.assign(level=level))
+    out = pd.concat(levels, ignore_index=True)
+    out["counties"] = out["counties"].fillna(1).astype("int64")
+    first = ["level", "area_code", "county", "region", "counties"]
+    return out[first + [c for c in out.columns if c not in first and c != "county_code"]]
