@@ -7,7 +7,6 @@ import os
 import sys
 import urllib.error
 import urllib.request
-import warnings
 from urllib.parse import urlparse
 
 import mlflow
@@ -192,9 +191,6 @@ class EnvironmentTagHooks:
             mlflow.set_tag("kedro_env", str(run_params.get("env") or self._env))
 
 
-PYSPARK_PANDAS_WARNING = "PySpark does not yet fully support pandas"
-
-
 class SparkHooks:
     """With a ``spark`` configuration (``conf/spark/spark.yml``, ``--env=spark``): the run's
     Spark session, its settings as defaults under what ``spark-submit`` already set (on a
@@ -215,10 +211,6 @@ class SparkHooks:
         from pyspark.sql import SparkSession  # noqa: PLC0415
 
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        # pyspark 4.3 warns that pandas 3 is "not yet fully supported" in every process; the
-        # equality test checks the parts this project uses.
-        os.environ.setdefault("PYTHONWARNINGS", f"ignore:{PYSPARK_PANDAS_WARNING}:FutureWarning")
-        warnings.filterwarnings("ignore", PYSPARK_PANDAS_WARNING, FutureWarning)
         conf = SparkConf()
         for key, value in settings.items():
             conf.setIfMissing(key, str(value).lower() if isinstance(value, bool) else str(value))
