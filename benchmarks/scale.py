@@ -96,7 +96,7 @@ def measure_county_by_county(counties: int, workdir: Path, env: dict, jobs: int 
     for k in range(1, counties + 1):
         link = province / f"county_{k:02d}"
         if not link.exists():
-            link.symlink_to(workdir / "counties" / link.name, target_is_directory=True)
+            link.symlink_to(folders / link.name, target_is_directory=True)
     _data_folder(province)
     for step in PROVINCE_STEPS:
         row = {"counties": counties, **run_step(step, province, [], env, kedro_env="province")}
@@ -122,7 +122,8 @@ def measure_spark(counties: int, workdir: Path, env: dict) -> list[dict]:
     ``counties`` counties made by ``--county-by-county``: every county's cleaning and
     features as one Spark task each (``spark_counties``), then the province's exit model
     (trained by ``--county-by-county``) scoring every county through ``spark_udf``
-    (``spark_scores``). Peak RSS is the largest process of the step's tree (JVM, workers)."""
+    (``spark_scores``). Peak RSS is the driver's Python process; the workers' is in each
+    county's row of ``08_reporting/spark/county_runs.csv``."""
     spark = workdir / f"spark_{counties}"
     for k in range(1, counties + 1):
         raw = spark / f"county_{k:02d}" / "01_raw"

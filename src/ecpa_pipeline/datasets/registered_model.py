@@ -60,17 +60,26 @@ class RegisteredModel:
         offset_column = self.settings().get("offset_column")
         if offset_column:
             frame[offset_column] = offset
+        names, doubles = self.inputs(frame.columns, source)
+        return self.model.predict(frame[names].astype(dict.fromkeys(doubles, float)))
+
+    def inputs(self, columns, source: str) -> tuple[list[str], list[str]]:
+        """The columns the model reads, in its signature's order, and those it reads as
+        floats (numbers of any type are passed as floats).
+
+        Raises:
+            ValueError: ``columns`` (of ``source``) lack one of them.
+        """
         schema = self.model.metadata.get_input_schema()
-        missing = [c for c in schema.input_names() if c not in frame]
+        missing = [c for c in schema.input_names() if c not in set(columns)]
         if missing:
             raise ValueError(
                 f"{source} lacks column(s) {missing} that model {self.name} version "
                 f"{self.version} reads: re-run the features pipeline or choose the version "
                 "trained on this input (--params model_version=…)"
             )
-        frame = frame[schema.input_names()]
         doubles = [c.name for c in schema.inputs if c.type == DataType.double]
-        return self.model.predict(frame.astype(dict.fromkeys(doubles, float)))
+        return schema.input_names(), doubles
 
     def settings(self) -> dict:
         """The model's own parameters (``params:<name>`` of its inference pipeline): id,

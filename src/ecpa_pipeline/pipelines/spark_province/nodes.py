@@ -158,6 +158,7 @@ def score_on_spark(
 
     Raises:
         ProjectError: the model was trained on pseudonyms of another key.
+        ValueError: the model input lacks a column the model reads.
     """
     from pyspark.sql import functions as F  # noqa: PLC0415
 
@@ -173,17 +174,8 @@ def score_on_spark(
     offset = settings.get("offset_column")
     if offset:
         rows = rows.withColumn(offset, F.lit(share)).repartition(offset)
-    schema = exit_model.model.metadata.get_input_schema()
-    missing = [c for c in schema.input_names() if c not in rows.columns]
-    if missing:
-        raise ProjectError(
-            f"exit_model_input lacks column(s) {missing} that model {exit_model.name} version "
-            f"{exit_model.version} reads: re-run the counties' features"
-        )
-    doubles = {c.name for c in schema.inputs if c.type.name == "double"}
-    inputs = [
-        F.col(c).cast("double").alias(c) if c in doubles else F.col(c) for c in schema.input_names()
-    ]
+    names, doubles = exit_model.inputs(rows.columns, "exit_model_input")
+    inputs = [F.col(c).cast("double").alias(c) if c in doubles else F.col(c) for c in names]
     spark = model_input.sparkSession
     udf = mlflow_udf(spark, exit_model)
     keep = [c for c in ("county_code", "village_code", "year") if c in rows.columns]
