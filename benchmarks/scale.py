@@ -77,18 +77,21 @@ PROVINCE_STEPS = ("exit_model", "monitoring_risk", "product_recommendation")
 LIST_STEPS = ("household_ranking", "monitoring_lists")
 
 
-def measure_county_by_county(counties: int, workdir: Path, env: dict, jobs: int = 1) -> list[dict]:
+def measure_county_by_county(
+    counties: int, workdir: Path, env: dict, jobs: int = 1, steps: tuple[str, ...] = STEPS
+) -> list[dict]:
     """A province of ``counties`` counties: the counties not made yet simulated, cleaned and
     featured one process each (shared by every province size; ``jobs`` counties at a time),
     then the province's models in a folder that links the first ``counties`` county folders,
-    then every county's lists."""
+    then every county's lists. Only ``steps`` run (a run stopped after the exit model resumes
+    from the next step)."""
     folders = workdir / "counties"
     new = [k for k in range(1, counties + 1) if not (folders / f"county_{k:02d}").exists()]
 
     def made(k: int) -> list[dict]:
         folder = _data_folder(folders / f"county_{k:02d}")
         params = {"simulation": [f"simulation.county_number={k}"]}
-        return _county_steps(k, COUNTY_STEPS, folder, params, env)
+        return _county_steps(k, _only(COUNTY_STEPS, steps), folder, params, env)
 
     rows = _each_county(made, new, jobs)
     province = workdir / f"province_{counties}"
@@ -98,7 +101,7 @@ def measure_county_by_county(counties: int, workdir: Path, env: dict, jobs: int 
         if not link.exists():
             link.symlink_to(folders / link.name, target_is_directory=True)
     _data_folder(province)
-    for step in PROVINCE_STEPS:
+    for step in _only(PROVINCE_STEPS, steps):
         row = {"counties": counties, **run_step(step, province, [], env, kedro_env="province")}
         row["step"] = f"province {step}"
         print(json.dumps(row), flush=True)
@@ -112,7 +115,7 @@ def measure_county_by_county(counties: int, workdir: Path, env: dict, jobs: int 
 
     def listed(k: int) -> list[dict]:
         folder = province / f"county_{k:02d}"
-        return _county_steps(k, LIST_STEPS, folder, with_province, env)
+        return _county_steps(k, _only(LIST_STEPS, steps), folder, with_province, env)
 
     return rows + _each_county(listed, range(1, counties + 1), jobs)
 
@@ -149,6 +152,10 @@ def _county_steps(
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
+
+
+def _only(steps: tuple[str, ...], chosen: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(step for step in steps if step in chosen)
 
 
 def _each_county(steps, counties, jobs: int) -> list[dict]:
@@ -228,7 +235,9 @@ def main() -> None:
         rows = []
         for counties in sorted(args.counties):
             if args.county_by_county:
-                rows += measure_county_by_county(counties, workdir, env, args.jobs)
+                rows += measure_county_by_county(
+                    counties, workdir, env, args.jobs, tuple(args.steps)
+                )
             if args.spark:
                 rows += measure_spark(counties, workdir, env)
             if not (args.county_by_county or args.spark):

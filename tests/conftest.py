@@ -141,7 +141,8 @@ def tiny_modelled(tmp_path_factory) -> Path:
 
 
 #: A Kedro environment for CLI runs in tests: holds the test pseudonym key (no conf/local).
-TEST_ENV = "pytest_env"
+#: One per pytest-xdist worker: a worker that ends removes its own, never another's.
+TEST_ENV = "_".join(filter(None, ("pytest_env", os.environ.get("PYTEST_XDIST_WORKER"))))
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
-from tests.conftest import PROJECT_ROOT, assert_no_personal_data, mlflow_env
+from tests.conftest import PROJECT_ROOT, TEST_ENV, assert_no_personal_data, mlflow_env
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +56,7 @@ def test_each_training_is_one_run_with_params_metrics_tags_and_artifacts(client,
     assert tags["package_version"] and tags["seed"] == "20141017"
     assert re.fullmatch(r"[0-9a-f]{16}", tags["digest.exit_model_input"])
     assert tags["run_id"]  # the Kedro session id
-    assert tags["kedro_env"] == "pytest_env"  # the configuration environment it ran in
+    assert tags["kedro_env"] == TEST_ENV  # the configuration environment it ran in
     assert re.fullmatch(r"fp_[0-9a-f]{16}", tags["pseudonym_key_fingerprint"])
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {
