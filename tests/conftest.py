@@ -15,6 +15,10 @@ import pytest
 os.environ.update(
     {"KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "true", "MLFLOW_DISABLE_TELEMETRY": "true"}
 )
+# One OpenMP/BLAS thread per process: the pytest-xdist workers already fill the cores, and
+# spinning OpenMP threads of two processes on two cores slow a loop of small parallel steps
+# (scikit-learn's L-BFGS) 30-fold. Set before anything loads the OpenMP runtime.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog

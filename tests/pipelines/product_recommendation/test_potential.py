@@ -11,7 +11,8 @@ from ecpa_pipeline.pipelines.product_recommendation.potential import PotentialMo
 
 PARAMS = {
     "tweedie_power": 1.5,
-    "max_iter": 300,
+    "max_iter": 1000,
+    "newton_max_columns": 2500,
     "revenue_band_quantiles": [0.25, 0.75],
     "selection": {
         "folds": 3,
@@ -99,6 +100,25 @@ def test_unproduced_products_are_ranked_by_fit_and_national_demand():
     band = model.predict(latest)
     assert (band["revenue_low_yuan"] < band["revenue_high_yuan"]).all()
     assert (band["standard_scale"] == model.standard_scale_["default"]).all()
+
+
+def test_a_design_too_wide_for_newton_is_fitted_by_lbfgs_to_the_same_model():
+    """A province's design (one column per village) is too wide for Newton-Cholesky's dense
+    solve; L-BFGS must choose the same shrinkage and predict the same revenue."""
+    pairs, _ = _county(seed=2)
+    newton = PotentialModel(PARAMS).fit(pairs)
+    lbfgs = PotentialModel({**PARAMS, "newton_max_columns": 10}).fit(pairs)
+    assert (newton.solver_, lbfgs.solver_) == ("newton-cholesky", "lbfgs")
+    assert lbfgs.setting_ == newton.setting_
+    np.testing.assert_allclose(
+        lbfgs.selection_["deviance"], newton.selection_["deviance"], rtol=1e-3
+    )
+    latest = pairs[pairs["year"] == 2019]
+    np.testing.assert_allclose(
+        lbfgs.predict(latest)["expected_revenue_yuan"],
+        newton.predict(latest)["expected_revenue_yuan"],
+        rtol=1e-2,
+    )
 
 
 def test_without_national_demand_the_fit_still_orders_products():

@@ -211,6 +211,7 @@ def model_summary(
         ),
         "potential_model.market_source_present": fitted.with_market_,
         "potential_model.fit_year": fitted.fit_year_,
+        "potential_model.solver": fitted.solver_,
         **{f"potential_model.chosen.{k}": v for k, v in fitted.setting_.items()},
     }
     coefficients = fitted.coefficients_.rename("coefficient").rename_axis("term").reset_index()
