@@ -138,7 +138,7 @@ class PotentialModel:
         # Newton-Cholesky solves a dense columns x columns system: exact and fastest on a
         # narrow design, but its cost grows with villages^3 (one column each). A wider design
         # (a province) takes L-BFGS, whose cost grows with the rows: on 6 300 villages it
-        # reached the same cross-validated deviance ~9x faster (benchmarks/README.md).
+        # reached the same cross-validated deviance 46x faster (benchmarks/potential_solver.py).
         columns = numeric.shape[1] + len(self.villages_) + len(self.products_) + 2
         wide = columns > self.params["newton_max_columns"]
         self.solver_ = "lbfgs" if wide else "newton-cholesky"
