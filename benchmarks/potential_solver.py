@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 from pathlib import Path
 
 os.environ.update(
@@ -23,20 +22,21 @@ import numpy as np
 import pandas as pd
 from kedro.config import OmegaConfigLoader
 
-from ecpa_pipeline.pipelines.product_recommendation.potential import PotentialModel
+from ecpa_pipeline.pipelines.product_recommendation.nodes import fit_potential_model
 from ecpa_pipeline.settings import CONFIG_LOADER_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLVERS = {"newton-cholesky": 10**9, "lbfgs": 0}  # newton_max_columns forcing each
 
 
-def model_params(setting: dict) -> dict:
-    """The project's potential-model parameters with the grid narrowed to ``setting``."""
+def solver_params(setting: dict, newton_max_columns: int) -> dict:
+    """The project's product_recommendation parameters, the grid narrowed to ``setting``."""
     conf = OmegaConfigLoader(str(ROOT / "conf"), **CONFIG_LOADER_ARGS)
     params = conf["parameters"]["product_recommendation"]
-    own = [c for c in params["scale_units"] if params["scale_units"][c]["zh"] != "亩"]
-    grid = {**params["potential_model"]["selection"], **{k: [v] for k, v in setting.items()}}
-    return {**params["potential_model"], "selection": grid, "own_scale_units": own}, params
+    model = params["potential_model"]
+    grid = {**model["selection"], **{k: [v] for k, v in setting.items()}}
+    model = {**model, "selection": grid, "newton_max_columns": newton_max_columns}
+    return {**params, "potential_model": model}
 
 
 def top3(latest: pd.DataFrame, predicted: np.ndarray) -> pd.Series:
@@ -61,15 +61,12 @@ def main() -> None:
         "product_effect_scale": args.product_effect_scale,
         "village_effect_scale": args.village_effect_scale,
     }
-    base, params = model_params(setting)
     pairs = pd.read_parquet(args.data_dir / "05_model_input" / "village_product_candidates.parquet")
-    rows = pairs[pairs["year"].between(params["first_feature_year"], pairs["year"].max())]
     latest = pairs[pairs["year"] == pairs["year"].max()]
-    result, tops = {"villages": int(rows["village_code"].nunique())}, {}
+    result, tops = {"villages": int(pairs["village_code"].nunique())}, {}
     for solver, columns in SOLVERS.items():
-        start = time.perf_counter()
-        model = PotentialModel({**base, "newton_max_columns": columns}).fit(rows)
-        seconds = time.perf_counter() - start
+        model = fit_potential_model(pairs, solver_params(setting, columns))
+        seconds = model.training_seconds_
         tops[solver] = top3(latest, model.predict(latest)["expected_revenue_yuan"].to_numpy())
         result[solver] = {
             "seconds": round(seconds, 1),
