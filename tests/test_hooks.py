@@ -1,13 +1,18 @@
 """The project's hooks: the input example the logged exit model carries, and the check of the
-tracking server before anything runs (the one-line node errors: ``test_errors.py``)."""
+tracking server before anything runs, a new sqlite store created by one run at a time (the
+one-line node errors: ``test_errors.py``)."""
 
 from __future__ import annotations
 
 import functools
 import http.server
 import socketserver
+import subprocess
+import sys
 import threading
+import time
 
+import mlflow
 import pandas as pd
 import pytest
 from kedro.io import DataCatalog, MemoryDataset
@@ -17,7 +22,12 @@ from kedro_datasets.pandas import CSVDataset
 from kedro_mlflow.pipeline import pipeline_ml_factory
 
 from ecpa_pipeline.errors import ProjectError
-from ecpa_pipeline.hooks import ModelLoggingHooks, OwnRunDataHooks, check_tracking_server
+from ecpa_pipeline.hooks import (
+    ModelLoggingHooks,
+    OwnRunDataHooks,
+    check_tracking_server,
+    create_sqlite_store,
+)
 
 
 def _identity(frame: pd.DataFrame) -> pd.DataFrame:
@@ -102,6 +112,42 @@ def test_a_server_that_is_not_mlflow_is_named(tmp_path):
                 check_tracking_server(uri)
         finally:
             server.shutdown()
+
+
+#: A run's start as far as the store is concerned: the store made ready, then a run logged.
+_RUN_ON_STORE = """
+import pathlib, sys, time
+import mlflow
+from ecpa_pipeline.hooks import create_sqlite_store
+uri, go = sys.argv[1], pathlib.Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+create_sqlite_store(uri)
+mlflow.set_tracking_uri(uri)
+with mlflow.start_run():
+    mlflow.log_param("county", sys.argv[3])
+"""
+
+
+def test_runs_starting_together_on_a_new_sqlite_store_all_log(tmp_path):
+    # MLflow alone fails one of them with "table … already exists" (counties run two at a time).
+    uri = f"sqlite:///{tmp_path}/new/mlflow.db"
+    go = tmp_path / "go"
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RUN_ON_STORE, uri, str(go), str(county)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for county in range(4)
+    ]
+    time.sleep(3)  # every process imported mlflow and waits
+    go.touch()
+    failures = [run.communicate(timeout=120)[1] for run in runs if run.wait(timeout=120)]
+    assert failures == []
+    logged = mlflow.MlflowClient(tracking_uri=uri).search_runs(["0"])
+    assert sorted(run.data.params["county"] for run in logged) == ["0", "1", "2", "3"]
+    create_sqlite_store("sqlite://")  # in memory: nothing to create or lock
 
 
 def test_a_node_reads_what_its_own_run_wrote_even_if_another_run_overwrites_the_file(

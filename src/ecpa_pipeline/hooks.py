@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlparse
 
 import mlflow
@@ -16,6 +18,7 @@ from kedro.framework.hooks import hook_impl
 from kedro.io import CachedDataset, MemoryDataset
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 from mlflow.models import infer_signature
+from sqlalchemy.engine import make_url
 
 from ecpa_pipeline.datasets import OptionalDataset
 from ecpa_pipeline.datasets.atomic import WrittenInPlace
@@ -104,9 +107,27 @@ def check_tracking_server(uri: str, timeout: float = CONNECT_TIMEOUT) -> None:
         )
 
 
+def create_sqlite_store(uri: str) -> None:
+    """Create (or upgrade) a local sqlite tracking store while holding an exclusive lock on
+    ``<store>.lock``: MLflow creates a new store's tables without one, so two runs started at
+    the same moment on a new store (counties two at a time) fail with ``table … already
+    exists``. Once the tables exist, opening the store changes nothing and needs no lock."""
+    if urlparse(uri).scheme != "sqlite":
+        return
+    database = make_url(uri).database
+    if not database or database == ":memory:":
+        return
+    store = Path(database)
+    store.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{store}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        mlflow.MlflowClient(tracking_uri=uri).search_experiments(max_results=1)
+
+
 class TrackingServerHooks:
     """Before kedro-mlflow contacts the tracking store: a server that cannot be reached stops
-    the run within seconds, and MLflow's own retries are kept short once it runs."""
+    the run within seconds, and MLflow's own retries are kept short once it runs; a new
+    local sqlite store is created by one run at a time."""
 
     @hook_impl(tryfirst=True)
     def after_context_created(self, context) -> None:
@@ -121,6 +142,7 @@ class TrackingServerHooks:
             return
         if uri:
             check_tracking_server(str(uri))
+            create_sqlite_store(str(uri))
 
 
 def _local_file(dataset) -> bool:
