@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import socketserver
 import subprocess
 import sys
@@ -133,9 +134,13 @@ def test_runs_starting_together_on_a_new_sqlite_store_all_log(tmp_path):
     # MLflow alone fails one of them with "table … already exists" (counties run two at a time).
     uri = f"sqlite:///{tmp_path}/new/mlflow.db"
     go = tmp_path / "go"
+    # Fresh processes: nothing of this session's MLflow state (an active experiment id …).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
     runs = [
         subprocess.Popen(
             [sys.executable, "-c", _RUN_ON_STORE, uri, str(go), str(county)],
+            env=env,
             stderr=subprocess.PIPE,
             text=True,
         )
