@@ -120,27 +120,62 @@ def measure_county_by_county(
     return rows + _each_county(listed, range(1, counties + 1), jobs)
 
 
-def measure_spark(counties: int, workdir: Path, env: dict) -> list[dict]:
+def measure_spark(
+    counties: int, workdir: Path, env: dict, jobs: int = 2, baseline: int | None = None
+) -> list[dict]:
     """The Spark path (``--env=spark``, ``local[2]``) on the raw exports of the first
     ``counties`` counties made by ``--county-by-county``: every county's cleaning and
-    features as one Spark task each (``spark_counties``), then the province's exit model
-    (trained by ``--county-by-county``) scoring every county through ``spark_udf``
-    (``spark_scores``). Peak RSS is the driver's Python process; the workers' is in each
-    county's row of ``08_reporting/spark/county_runs.csv``."""
-    spark = workdir / f"spark_{counties}"
-    for k in range(1, counties + 1):
-        raw = spark / f"county_{k:02d}" / "01_raw"
-        if not raw.exists():
-            _data_folder(raw.parent).joinpath("01_raw").rmdir()
-            raw.symlink_to(workdir / "counties" / raw.parent.name / "01_raw", True)
-    _data_folder(spark)
-    rows = []
+    features as one Spark task each (``spark_counties``), then the registered province exit
+    model (``poverty_exit_province``, trained beforehand) scoring every county through
+    ``spark_udf`` (``spark_scores``). The baseline, measured first in the same run: the same
+    work the pandas way on the first ``baseline`` counties (all by default), and
+    ``spark_counties``' time against it at its rate per county. Peak RSS is the driver's
+    Python process; the workers' is in each county's row of
+    ``08_reporting/spark/county_runs.csv``."""
+    baseline = min(baseline or counties, counties)
+    rows = measure_pandas_counties(baseline, workdir, env, jobs)
+    pandas = rows[-1]
+    spark = _raw_exports_linked(workdir / f"spark_{counties}", counties, workdir)
     for step, params in (("spark_counties", []),
                          ("spark_scores", ["exit_model_name=poverty_exit_province"])):  # fmt: skip
         row = {"counties": counties, **run_step(step, spark, params, env, kedro_env="spark")}
         print(json.dumps(row), flush=True)
         rows.append(row)
-    return rows
+    at_pandas_rate = pandas["seconds"] * counties / baseline
+    ratio = {"counties": counties, "step": "spark_counties / pandas",
+             "ratio": round(rows[-2]["seconds"] / at_pandas_rate, 3)}  # fmt: skip
+    print(json.dumps(ratio), flush=True)
+    return [*rows, ratio]
+
+
+def measure_pandas_counties(counties: int, workdir: Path, env: dict, jobs: int) -> list[dict]:
+    """What ``spark_counties`` does, the pandas way: each county's ``kedro run`` (cleaning
+    and features) in a process of its own, ``jobs`` at a time (2 matches ``local[2]``), on the
+    same raw exports in ``pandas_<counties>``: a row per county and one for the whole."""
+    folder = _raw_exports_linked(workdir / f"pandas_{counties}", counties, workdir)
+
+    def cleaned(k: int) -> list[dict]:
+        row = run_step("__default__", folder / f"county_{k:02d}", [], env)
+        return [{"counties": 1, "county": k, **row, "step": "pandas county (kedro run)"}]
+
+    start = time.perf_counter()
+    rows = _each_county(cleaned, range(1, counties + 1), jobs)
+    whole = {"counties": counties, "step": "pandas counties",
+             "seconds": round(time.perf_counter() - start, 1),
+             "peak_rss_gb": max(row["peak_rss_gb"] for row in rows)}  # fmt: skip
+    print(json.dumps(whole), flush=True)
+    return [*rows, whole]
+
+
+def _raw_exports_linked(folder: Path, counties: int, workdir: Path) -> Path:
+    """``folder`` with a data folder per county whose ``01_raw`` links the raw exports that
+    ``--county-by-county`` made in ``workdir/counties``."""
+    for k in range(1, counties + 1):
+        raw = folder / f"county_{k:02d}" / "01_raw"
+        if not raw.exists():
+            _data_folder(raw.parent).joinpath("01_raw").rmdir()
+            raw.symlink_to(workdir / "counties" / raw.parent.name / "01_raw", True)
+    return _data_folder(folder)
 
 
 def _county_steps(
@@ -211,11 +246,17 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--jobs", type=int, default=1,
-        help="with --county-by-county: counties processed at a time (one process each)",
+        help="counties processed at a time, one process each (--county-by-county, the "
+        "pandas baseline of --spark)",
     )  # fmt: skip
     parser.add_argument(
         "--spark", action="store_true",
-        help="the Spark path on the counties --county-by-county made (same --workdir)",
+        help="the Spark path on the counties --county-by-county made (same --workdir), "
+        "after the pandas baseline (with --jobs 2 as local[2])",
+    )  # fmt: skip
+    parser.add_argument(
+        "--baseline-counties", type=int,
+        help="with --spark: the pandas baseline on the first N counties only (default: all)",
     )  # fmt: skip
     args = parser.parse_args()
     results = ROOT / "benchmarks" / "results"
@@ -239,7 +280,7 @@ def main() -> None:
                     counties, workdir, env, args.jobs, tuple(args.steps)
                 )
             if args.spark:
-                rows += measure_spark(counties, workdir, env)
+                rows += measure_spark(counties, workdir, env, args.jobs, args.baseline_counties)
             if not (args.county_by_county or args.spark):
                 rows += measure_world(counties, workdir, env, tuple(args.steps))
     mode = "county_by_county_" * args.county_by_county + "spark_" * args.spark
