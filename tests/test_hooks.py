@@ -121,6 +121,7 @@ import pathlib, sys, time
 import mlflow
 from ecpa_pipeline.hooks import create_sqlite_store
 uri, go = sys.argv[1], pathlib.Path(sys.argv[2])
+go.with_name(f"ready_{sys.argv[3]}").touch()
 while not go.exists():
     time.sleep(0.001)
 create_sqlite_store(uri)
@@ -146,7 +147,9 @@ def test_runs_starting_together_on_a_new_sqlite_store_all_log(tmp_path):
         )
         for county in range(4)
     ]
-    time.sleep(3)  # every process imported mlflow and waits
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready_*"))) < len(runs) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until every process has imported mlflow and waits
     go.touch()
     failures = [run.communicate(timeout=120)[1] for run in runs if run.wait(timeout=120)]
     assert failures == []
