@@ -121,7 +121,7 @@ def measure_county_by_county(
 
 
 def measure_spark(
-    counties: int, workdir: Path, env: dict, jobs: int = 2, baseline: int | None = None
+    counties: int, workdir: Path, env: dict, jobs: int = 1, baseline: int | None = None
 ) -> list[dict]:
     """The Spark path (``--env=spark``, ``local[2]``) on the raw exports of the first
     ``counties`` counties made by ``--county-by-county``: every county's cleaning and
@@ -134,16 +134,17 @@ def measure_spark(
     ``08_reporting/spark/county_runs.csv``."""
     baseline = min(baseline or counties, counties)
     rows = measure_pandas_counties(baseline, workdir, env, jobs)
-    pandas = rows[-1]
+    at_pandas_rate = rows[-1]["seconds"] * counties / baseline
     spark = _raw_exports_linked(workdir / f"spark_{counties}", counties, workdir)
+    seconds = {}
     for step, params in (("spark_counties", []),
                          ("spark_scores", ["exit_model_name=poverty_exit_province"])):  # fmt: skip
         row = {"counties": counties, **run_step(step, spark, params, env, kedro_env="spark")}
         print(json.dumps(row), flush=True)
         rows.append(row)
-    at_pandas_rate = pandas["seconds"] * counties / baseline
+        seconds[step] = row["seconds"]
     ratio = {"counties": counties, "step": "spark_counties / pandas",
-             "ratio": round(rows[-2]["seconds"] / at_pandas_rate, 3)}  # fmt: skip
+             "ratio": round(seconds["spark_counties"] / at_pandas_rate, 3)}  # fmt: skip
     print(json.dumps(ratio), flush=True)
     return [*rows, ratio]
 
