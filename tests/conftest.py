@@ -29,7 +29,7 @@ from ecpa_pipeline.settings import CONFIG_LOADER_ARGS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: Tests never use (or need) the machine's conf/local/credentials.yml.
-TEST_SECRET = "7e57" * 16
+TEST_SECRET = "9c1f4b7e2d86a03f5e19c7b24d6a8f0193e5b72c4a0d6e8f1b3c5a79e20d4f68"  # noqa: S105
 TEST_CREDENTIALS = {"pseudonym_secret": {"key": TEST_SECRET}}
 
 
@@ -172,20 +172,27 @@ def mlflow_env(store: Path) -> dict:
     }
 
 
+def kedro_command(
+    data: Path, *options: str, params: tuple[str, ...] = (), env: str = TEST_ENV
+) -> list[str]:
+    """The words of ``kedro run <options> --env=<env> --params data_dir=<data>,<params>``."""
+    return [
+        str(Path(sys.executable).parent / "kedro"),
+        "run",
+        *options,
+        f"--env={env}",
+        "--params",
+        ",".join([f"data_dir={data}", *params]),
+    ]
+
+
 def kedro_cli(
     data: Path, store: Path, *options: str, params: tuple[str, ...] = (), env: str = TEST_ENV
 ) -> subprocess.CompletedProcess:
     """``kedro run <options> --env=<env> --params data_dir=<data>,<params>`` into the MLflow
     store ``store``, as a data team types it; the finished process (not checked)."""
     return subprocess.run(
-        [
-            str(Path(sys.executable).parent / "kedro"),
-            "run",
-            *options,
-            f"--env={env}",
-            "--params",
-            ",".join([f"data_dir={data}", *params]),
-        ],
+        kedro_command(data, *options, params=params, env=env),
         cwd=PROJECT_ROOT,
         env=mlflow_env(store),
         capture_output=True,

@@ -38,6 +38,8 @@ def test_make_run_simulates_an_empty_raw_folder_then_runs_the_default_pipeline(t
     assert (data / "07_model_output" / "village_product_recommendations.csv").is_file()
     # ... and lists the households for officials, with the model version they came from.
     ranking = data / "08_reporting" / "household_ranking"
+    # published as one set inside the data folder, nothing beside the project (#26)
+    assert ranking.is_symlink() and not (PROJECT_ROOT / "household_list.csv").exists()
     listed = pd.read_csv(ranking / "household_list.csv")
     assert len(listed) > 10 and (listed["model_version"] == 1).all()
     assert len(list((ranking / "workbooks").glob("*.xlsx"))) == listed["county_code"].nunique()

@@ -115,6 +115,17 @@ def test_a_server_that_is_not_mlflow_is_named(tmp_path):
             server.shutdown()
 
 
+def test_a_store_that_is_not_a_database_stops_with_one_line(tmp_path):
+    store = tmp_path / "mlflow.db"
+    store.write_bytes(b"not an sqlite file, e.g. a half-copied store " * 100)
+    with pytest.raises(ProjectError) as error:
+        create_sqlite_store(f"sqlite:///{store}")
+    assert str(error.value) == (
+        f"MLflow store {store}: file is not a database: move the file away (a new store is "
+        "created) or set MLFLOW_TRACKING_URI / server.mlflow_tracking_uri in conf/local/mlflow.yml"
+    )
+
+
 #: A run's start as far as the store is concerned: the store made ready, then a run logged.
 _RUN_ON_STORE = """
 import pathlib, sys, time

@@ -73,6 +73,14 @@ def test_an_input_made_from_an_older_source_is_refused(tmp_path):
 def test_features_refuse_primary_tables_of_an_unfinished_cleaning(tiny_world, tmp_path, kedro_env):
     data = tmp_path / "data"
     shutil.copytree(tiny_world, data / "01_raw")
+    # the features before any cleaning: one line naming what is missing and what makes it
+    early = kedro_cli(data, tmp_path, "--pipelines=features")
+    assert early.returncode == 1 and "Traceback" not in early.stderr
+    assert (early.stdout + early.stderr).strip().splitlines()[-1] == (
+        f"Error: {data} has no 03_primary/households.parquet, "
+        "03_primary/monitoring_households.parquet, 03_primary/monitoring_persons.parquet "
+        "(and 3 more): run kedro run --pipelines=cleaning on this data folder first"
+    )
     assert kedro_cli(data, tmp_path).returncode == 0  # cleaning + features, one run
     manifest = read_manifest(data)
     assert manifest["03_primary/villages.parquet"]["pipeline"] == "cleaning"

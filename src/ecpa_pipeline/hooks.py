@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
+import sqlite3
 import sys
 import urllib.error
 import urllib.request
@@ -118,10 +120,35 @@ def create_sqlite_store(uri: str) -> None:
     if not database or database == ":memory:":
         return
     store = Path(database)
-    store.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{store}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        mlflow.MlflowClient(tracking_uri=uri).search_experiments(max_results=1)
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{store}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _check_sqlite_file(store)
+            mlflow.MlflowClient(tracking_uri=uri).search_experiments(max_results=1)
+    except OSError as exc:
+        raise ProjectError(
+            f"MLflow store {store}: cannot be written ({exc.strerror}): make its folder "
+            "writable, or set MLFLOW_TRACKING_URI / server.mlflow_tracking_uri in "
+            "conf/local/mlflow.yml"
+        ) from None
+
+
+def _check_sqlite_file(store: Path) -> None:
+    """Stop in one line when the store is not an SQLite database or cannot be written (a
+    copied-over file, a read-only mount), before MLflow fails with a traceback."""
+    if not store.exists():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(store)) as connection:
+            connection.execute("BEGIN IMMEDIATE")  # takes the write lock: a read-only store fails
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            connection.rollback()
+    except sqlite3.DatabaseError as exc:
+        raise ProjectError(
+            f"MLflow store {store}: {exc}: move the file away (a new store is created) or set "
+            "MLFLOW_TRACKING_URI / server.mlflow_tracking_uri in conf/local/mlflow.yml"
+        ) from None
 
 
 class TrackingServerHooks:

@@ -24,6 +24,7 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 from kedro.framework.project import pipelines
 
+from ecpa_pipeline.datasets.optional import OptionalDataset
 from ecpa_pipeline.errors import ProjectError
 
 MANIFEST = "_manifest.json"
@@ -136,9 +137,25 @@ class RunManifestHooks:
             path = self._file(name)
             if path is not None:
                 files[name] = path
-        problems = input_problems(files, self._folder)
+        problems = self._missing(files) or input_problems(files, self._folder)
         if problems:
             raise ProjectError("; ".join(problems))
+
+    def _missing(self, files: dict[str, Path]) -> list[str]:
+        """Inputs another step writes that are not there (that step has not run on this data
+        folder), by step, with the command that writes them; optional inputs aside."""
+        by_step: dict[str, list[str]] = {}
+        for name, path in sorted(files.items()):
+            step = self._producers.get(name)
+            optional = isinstance(self._catalog.get(name), OptionalDataset)
+            if step and step not in self._step.split("+") and not optional and not path.exists():
+                by_step.setdefault(step, []).append(relative(path, self._folder))
+        return [
+            f"{self._folder} has no {', '.join(names[:3])}"
+            + (f" (and {len(names) - 3} more)" if len(names) > 3 else "")
+            + f": run {_rerun(step)} on this data folder first"
+            for step, names in by_step.items()
+        ]
 
     def _file(self, name: str) -> Path | None:
         if name.startswith("params:") or name == "parameters":

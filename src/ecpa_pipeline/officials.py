@@ -17,6 +17,12 @@ from ecpa_pipeline.domain.masking import mask_id_number, mask_phone
 _NOT_IN_FILE_NAMES = re.compile(r"[^\w-]+")
 
 
+def report_set(**parts):
+    """The officials' files of one run as one set, ``{part: data}``: ``ReportSetDataset``
+    publishes them together, so that no reader sees files of two runs side by side."""
+    return parts
+
+
 def officials_view(table: pd.DataFrame, params: dict) -> pd.DataFrame:
     """A household list as officials may see it: the head's ID number and phone masked and
     names dropped unless the report settings (``params["report"]``) say otherwise."""

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from kedro.io import DatasetError
 
-from ecpa_pipeline.datasets import RegisteredModelDataset
+from ecpa_pipeline.datasets import RegisteredModel, RegisteredModelDataset
+from ecpa_pipeline.errors import ProjectError, project_error
 
 
 class _Constant(mlflow.pyfunc.PythonModel):
@@ -43,9 +44,31 @@ def test_latest_is_the_highest_version_and_a_number_that_version(registry):
 
 
 def test_a_missing_model_or_version_is_a_clear_error(registry):
-    with pytest.raises(DatasetError, match="No version of model 'other' is registered"):
+    """Project errors: ``kedro run`` ends with the line, no traceback."""
+    with pytest.raises(DatasetError) as error:
         RegisteredModelDataset("other").load()
-    with pytest.raises(DatasetError, match="Model 'toy' has no version 7"):
+    assert str(project_error(error.value)).startswith(
+        "no version of model 'other' is registered in sqlite:///"
+    )
+    with pytest.raises(DatasetError) as error:
         RegisteredModelDataset("toy", model_version=7).load()
+    assert "model 'toy' has no version 7 in sqlite:///" in str(project_error(error.value))
+    assert "(registered versions: 1, 2): choose one with --params model_version=<n>" in str(
+        project_error(error.value)
+    )
     with pytest.raises(DatasetError, match="read-only"):
         RegisteredModelDataset("toy").save(object())
+
+
+def test_a_model_without_a_key_fingerprint_is_refused():
+    """Nothing would show which households it was trained on (#26: it was accepted)."""
+    here = {"pseudonym_key_fingerprint": "fp_0123456789abcdef"}
+    untagged = RegisteredModel("poverty_exit", "3", "abc123", model=None, tags={})
+    with pytest.raises(ProjectError) as error:
+        untagged.check_key(here, "kedro run --pipelines=exit_model")
+    assert str(error.value) == (
+        "model poverty_exit version 3 carries no pseudonym_key_fingerprint tag on its training "
+        "run abc123: nothing shows which households it was trained on; retrain it "
+        "(kedro run --pipelines=exit_model)"
+    )
+    RegisteredModel("poverty_exit", "4", "def", None, here).check_key(here, "retrain")  # passes

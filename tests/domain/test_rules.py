@@ -67,3 +67,21 @@ def test_a_refused_call_is_never_made(tmp_path):
     with pytest.raises(RuleError):
         evaluate_rule(f"able_labour > 0 or open('{marker}', 'w')", FRAME, "rule 'r'")
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("'a' * 100000 * 100000 == 'a'", r"arithmetic on a text: `'a'`"),
+        ("'%2000000000d' % 1 == 'x'", r"arithmetic on a text: `'%2000000000d'`"),
+        ("main_cause * 10000000 == 'x'", r"arithmetic on a text: `main_cause`"),
+        ("able_labour + ' ' == 'x'", r"arithmetic on a text: `' '`"),
+        ("(" * 5_000 + "able_labour" + ")" * 5_000 + " > 0", "the condition is 10,015 characters"),
+        ("-" * 1_900 + "able_labour > 0", "the condition nests 1,904 levels deep"),
+        ("not " * 45 + "has_village_product", "the condition nests 4[0-9] levels deep, at most 40"),
+    ],
+)
+def test_rules_cannot_build_large_values_or_nest_without_bound(expression, message):
+    """Each of these took gigabytes or ended in a traceback before (#26)."""
+    with pytest.raises(RuleError, match=r"^rule 'r': " + message):
+        evaluate_rule(expression, FRAME, "rule 'r'")

@@ -41,7 +41,13 @@ class RegisteredModel:
         """
         name = "pseudonym_key_fingerprint"
         trained, here = self.tags.get(name), key.get(name)
-        if trained and trained != here:
+        if not trained:
+            raise ProjectError(
+                f"model {self.name} version {self.version} carries no {name} tag on its "
+                f"training run {self.run_id}: nothing shows which households it was trained "
+                f"on; retrain it ({retrain})"
+            )
+        if trained != here:
             raise ProjectError(
                 f"model {self.name} version {self.version} was trained on pseudonyms "
                 f"of the key {trained}, this data folder's households are keyed with {here}: use "
@@ -114,16 +120,21 @@ class RegisteredModelDataset(AbstractDataset[None, RegisteredModel]):
         if self._version == "latest":
             versions = client.search_model_versions(f"name='{self._name}'")
             if not versions:
-                raise DatasetError(
-                    f"No version of model {self._name!r} is registered in {where}: "
-                    "train it first (kedro run --pipelines=exit_model)."
+                raise ProjectError(
+                    f"no version of model {self._name!r} is registered in {where}: "
+                    "train it first (kedro run --pipelines=exit_model)"
                 )
             return max(versions, key=lambda v: int(v.version))
         try:
             return client.get_model_version(self._name, self._version)
         except MlflowException:
-            raise DatasetError(
-                f"Model {self._name!r} has no version {self._version} in {where}."
+            known = sorted(
+                int(v.version) for v in client.search_model_versions(f"name='{self._name}'")
+            )
+            raise ProjectError(
+                f"model {self._name!r} has no version {self._version} in {where} "
+                f"(registered versions: {', '.join(map(str, known)) or 'none'}): choose one "
+                "with --params model_version=<n>"
             ) from None
 
     def load(self) -> RegisteredModel:

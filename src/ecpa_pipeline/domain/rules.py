@@ -5,6 +5,11 @@ A condition is parsed, checked against an allow-list — column names, constants
 ``and``/``or``/``not``, ``+ - * / %`` and ``in [...]`` lists — and then interpreted here, one
 vectorised operation per syntax node. Nothing reaches ``eval``: attributes, calls,
 subscripts, ``@`` variables, lambdas and comprehensions are refused before anything runs.
+
+The interpreter is bounded by construction: a rule is at most ``MAX_RULE_CHARS`` long and
+``MAX_RULE_DEPTH`` deep, and arithmetic takes numbers only — a text can be compared, never
+repeated or formatted (``'a' * 10**9``, ``'%2000000000d' % 1``, ``household_type * 10**7``
+would each build gigabytes) — so every value a rule makes is one number or one column.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import operator
 
 import numpy as np
 import pandas as pd
+
+from ecpa_pipeline.errors import ProjectError
 
 ALLOWED = (
     "column names, numbers, texts, True/False, comparisons (== != < <= > >=), "
@@ -36,8 +43,15 @@ _ARITHMETIC = {
 }
 
 
-class RuleError(ValueError):
-    """A condition that is not allowed or cannot be evaluated; the message names the rule."""
+#: The longest rule (characters) and the deepest nesting of its syntax tree: a rule is a
+#: line of configuration, not a program (the measure rules here are < 200 and < 10).
+MAX_RULE_CHARS = 2_000
+MAX_RULE_DEPTH = 40
+
+
+class RuleError(ProjectError):
+    """A condition that is not allowed or cannot be evaluated; the message names the rule
+    (a configuration problem: the run stops with this one line)."""
 
 
 def _constants(node: ast.AST) -> list | None:
@@ -54,6 +68,24 @@ def _truth(value) -> pd.Series | bool:
     if isinstance(value, pd.Series):
         return value.fillna(False).astype(bool) if value.dtype != bool else value
     return bool(value)
+
+
+def _numeric(value) -> bool:
+    """Whether arithmetic may take ``value``: a number, or a column of numbers or booleans."""
+    if isinstance(value, pd.Series):
+        return pd.api.types.is_numeric_dtype(value) or pd.api.types.is_bool_dtype(value)
+    return isinstance(value, int | float) and not isinstance(value, str)
+
+
+def _depth(tree: ast.AST) -> int:
+    """The deepest nesting of ``tree`` (counted without recursion: a hostile rule may nest
+    thousands of levels)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
+    return deepest
 
 
 class _Interpreter:
@@ -92,7 +124,7 @@ class _Interpreter:
                 return operand
             self.refuse(node, "the operator in")
         if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
-            return _ARITHMETIC[type(node.op)](self.value(node.left), self.value(node.right))
+            return self.arithmetic(node)
         if isinstance(node, ast.Compare):
             return self.compare(node)
         kind = {
@@ -102,6 +134,13 @@ class _Interpreter:
             ast.BinOp: "the operator in",
         }.get(type(node), "the expression")
         self.refuse(node, kind)
+
+    def arithmetic(self, node: ast.BinOp):
+        left, right = self.value(node.left), self.value(node.right)
+        for side, operand in ((node.left, left), (node.right, right)):
+            if not _numeric(operand):
+                self.refuse(side, "arithmetic on a text:")
+        return _ARITHMETIC[type(node.op)](left, right)
 
     def compare(self, node: ast.Compare):
         result, left = None, self.value(node.left)
@@ -133,10 +172,23 @@ def evaluate_rule(expression: str, frame: pd.DataFrame, rule: str) -> pd.Series:
         RuleError: naming ``rule`` when the expression does not parse, uses anything outside
         the allow-list, names a column ``frame`` lacks, or cannot be computed.
     """
+    text = str(expression).strip()
+    if len(text) > MAX_RULE_CHARS:
+        raise RuleError(
+            f"{rule}: the condition is {len(text):,} characters long, at most "
+            f"{MAX_RULE_CHARS:,} are allowed"
+        )
     try:
-        tree = ast.parse(str(expression).strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise RuleError(f"{rule}: cannot read {expression!r} ({exc.msg})") from None
+        raise RuleError(f"{rule}: cannot read {text[:80]!r} ({exc.msg})") from None
+    except (RecursionError, MemoryError):
+        raise RuleError(f"{rule}: the condition nests too deeply to be read") from None
+    if _depth(tree) > MAX_RULE_DEPTH:
+        raise RuleError(
+            f"{rule}: the condition nests {_depth(tree):,} levels deep, at most "
+            f"{MAX_RULE_DEPTH} are allowed"
+        )
     try:
         result = _Interpreter(frame, rule).value(tree.body)
     except RuleError:

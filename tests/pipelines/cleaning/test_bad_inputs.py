@@ -44,10 +44,14 @@ def codes_at(ledger: pd.DataFrame, file: str, row: int) -> set[str]:
         ("registry/registry_2019.csv", 6, {"two_heads"}),
         ("registry/registry_2019.csv", 7, {"two_heads"}),
         ("registry/registry_2019.csv", 8, {"exact_duplicate"}),
-        ("registry/registry_2019.csv", 9, {"person_in_two_households"}),
         ("registry/registry_2019.csv", 10, {"headless_household"}),
-        # the same ID number under another household, with another 人编号
+        # the same 人编号 (lines 9, 12) and the same ID number with another 人编号 (11, 13)
+        # under two households: neither household is trusted, every row of both quarantined
+        ("registry/registry_2019.csv", 9, {"person_in_two_households"}),
         ("registry/registry_2019.csv", 11, {"person_in_two_households"}),
+        ("registry/registry_2019.csv", 14, {"person_in_two_households"}),
+        ("registry/registry_2019.csv", 12, {"person_in_two_households"}),
+        ("registry/registry_2019.csv", 13, {"person_in_two_households"}),
         ("income/income_2019.csv", 5, {"household_quarantined"}),
         ("income/income_2019.csv", 6, {"unknown_household"}),
         ("orders/taobao/taobao_2019Q1.csv", 2, set()),
@@ -63,6 +67,19 @@ def codes_at(ledger: pd.DataFrame, file: str, row: int) -> set[str]:
 )
 def test_row_level_defects_get_their_reason(ledger, file, row, expected):
     assert codes_at(ledger, file, row) == expected
+
+
+@pytest.mark.parametrize(
+    ("row", "detail"),
+    [
+        (9, "5201221012010007 (shares a person with 5201221012010006)"),
+        (14, "5201221012010007 (shares a person with 5201221012010006)"),
+        (12, "5201221012010006 (shares a person with 5201221012010007)"),
+    ],
+)
+def test_a_person_in_two_households_names_both_households(ledger, row, detail):
+    file = ledger["source_file"] == "registry/registry_2019.csv"
+    assert ledger.loc[file & (ledger["source_row"] == row), "detail"].tolist() == [detail]
 
 
 def _replace_in_row(path: Path, row: int, old: str, new: str, encoding: str) -> None:
@@ -110,7 +127,7 @@ def test_household_flags_and_sizes(ledger, mini):
     )
     # quarantined households (two heads, no head) are not resolved from some row
     assert set(households.index) == {"5201221012010001", "5201221012010002", "5201221012010003"}
-    # the copies of 0001's members under other households do not count anywhere
+    # 0006 and 0007, which list the same people, are nowhere; 0001 is whole
     assert households.loc["5201221012010001", "member_count"] == 2
     assert households.loc["5201221012010002", "member_count"] == 1
     # 0003: registry says 5000 (full-width) and the survey gives (4000 + 1500 - 500) / 1.
@@ -153,9 +170,9 @@ def test_orders_from_every_platform_share_one_schema(mini):
 def test_accounting_holds_for_the_corpus(mini):
     acc = pd.read_csv(mini / "08_reporting" / "row_accounting.csv").set_index("source")
     assert acc.loc["registry"].to_dict() == {
-        "read": 10,
+        "read": 13,
         "clean": 4,
-        "quarantined": 5,
+        "quarantined": 8,
         "duplicates": 1,
         "balanced": True,
     }

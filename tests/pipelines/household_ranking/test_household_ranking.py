@@ -5,6 +5,7 @@ what an auditor finds in MLflow, and that no personal data leaks."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -20,7 +21,14 @@ from ecpa_pipeline.errors import ProjectError
 from ecpa_pipeline.pipelines.household_ranking.pipeline import create_pipeline
 from ecpa_pipeline.pipelines.household_ranking.report.labels import HOUSEHOLD_COLUMNS, word
 from ecpa_pipeline.pipelines.household_ranking.scoring import score_households
-from tests.conftest import TEST_SECRET, kedro_run, run_pipeline
+from tests.conftest import (
+    PROJECT_ROOT,
+    TEST_SECRET,
+    kedro_command,
+    kedro_run,
+    mlflow_env,
+    run_pipeline,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -276,3 +284,33 @@ def test_same_inputs_give_the_identical_csv_and_english_on_request(ranked, clien
     (html,) = (out / "html").glob("*.html")
     text = html.read_text(encoding="utf-8")
     assert '<html lang="en">' in text and "Village readiness" in text and "贫困户名单" not in text
+
+
+def test_two_list_runs_at_once_leave_one_whole_set(ranked):
+    """Two data-team members start the lists together, one in English: both runs end well
+    and the report folder holds one run's files, never a mix of the two (#26)."""
+    data, store = ranked["data"], ranked["store"]
+    runs = [
+        subprocess.Popen(
+            kedro_command(data, "--pipelines=household_ranking", params=params),
+            cwd=PROJECT_ROOT,
+            env=mlflow_env(store),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for params in ((), ("household_ranking.report.language=en",))
+    ]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [o[-2000:] for o in outputs]
+    out = data / "08_reporting" / "household_ranking"
+    english = (
+        pd.read_csv(out / "household_list.csv")["risk_band"]
+        .isin(["high risk", "medium risk", "low risk"])
+        .all()
+    )
+    (html,) = (out / "html").glob("*.html")
+    assert ('<html lang="en">' in html.read_text(encoding="utf-8")) == english
+    (workbook,) = (out / "workbooks").glob("*.xlsx")
+    assert ("Households" in openpyxl.load_workbook(workbook, read_only=True).sheetnames) == english
+    assert len(list((out.parent / ".household_ranking.sets").iterdir())) == 1

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from ecpa_pipeline.datasets import read_raw_table
+from ecpa_pipeline.datasets.raw_files import LINE
 from ecpa_pipeline.pipelines.simulation import monitoring, nodes
 
 YEARS = range(2021, 2026)
@@ -16,7 +17,7 @@ YEARS = range(2021, 2026)
 def read_export(folder, year: int) -> pd.DataFrame:
     """A year's export as the cleaning reads it (CSV or the workbook), cells as text."""
     (path,) = (folder / "monitoring").glob(f"monitoring_{year}.*")
-    return read_raw_table(path, path.name).to_pandas().fillna("")
+    return read_raw_table(path, path.name).drop_columns([LINE]).to_pandas().fillna("")
 
 
 def test_monitoring_and_income_files_follow_the_contract(tiny_world, parameters):
@@ -49,7 +50,7 @@ def test_monitoring_and_income_files_follow_the_contract(tiny_world, parameters)
 
 def test_registered_people_keep_their_identities_after_2020(tiny_world):
     path = tiny_world / "registry" / "registry_2020.csv"
-    registry = read_raw_table(path, path.name).to_pandas().fillna("")
+    registry = read_raw_table(path, path.name).drop_columns([LINE]).to_pandas().fillna("")
     followed = read_export(tiny_world, 2021)
     exited = followed[followed["户类型"] == "脱贫户"]
     pairs = set(zip(registry["人编号"], registry["姓名"], strict=True))

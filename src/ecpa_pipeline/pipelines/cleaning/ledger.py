@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ecpa_pipeline.datasets import RawFileError
-from ecpa_pipeline.datasets.raw_files import printable
+from ecpa_pipeline.datasets.raw_files import LINE, printable
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,12 @@ def canonical_columns(
     )
 
 
+def household_in_detail(detail: pd.Series) -> pd.Series:
+    """The household code a household check's ledger detail starts with (``5201…`` or
+    ``5201… (shares a person with …)``)."""
+    return detail.str.split(" ", n=1).str[0]
+
+
 def year_of(file: str) -> int | None:
     """The 4-digit year in a file name (``registry_2016.csv`` → 2016), if any."""
     match = re.search(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)", file.rsplit("/", 1)[-1])
@@ -96,7 +102,7 @@ def read_source(
     year_in_name: bool = False,
 ) -> pd.DataFrame:
     """All files of a source as one table of canonical string columns plus the file and
-    1-based line number of each row (header = line 1), and ``file_year`` if asked.
+    line of each row in it (header = line 1, blank lines counted), and ``file_year`` if asked.
 
     ``spec["required"]`` names the columns every file must have; a file with a header and
     no rows is read as zero rows (a shop with no orders that quarter), unless
@@ -127,7 +133,9 @@ def read_source(
             by_year[year] = file
     tables = []
     for file, load in loaders.items():
-        table = canonical_columns(load(), mapping, spec["required"], file)
+        raw = load()
+        lines = raw.column(LINE)
+        table = canonical_columns(raw.drop_columns([LINE]), mapping, spec["required"], file)
         rows = table.num_rows
         if not rows:
             if spec.get("rows_required"):
@@ -135,7 +143,7 @@ def read_source(
             logger.warning("%s: a header and no data rows, read as 0 rows", printable(file))
         columns = {
             FILE: pa.repeat(pa.scalar(file, pa.string()), rows),
-            ROW: pa.array(np.arange(2, rows + 2)),
+            ROW: lines,
             **dict(zip(table.column_names, table.columns, strict=True)),
         }
         if year_in_name:

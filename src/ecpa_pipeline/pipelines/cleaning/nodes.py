@@ -8,7 +8,7 @@ import json
 import pandas as pd
 
 from . import catalogues, households, market, monitoring, orders, registry, report
-from .ledger import empty_issues, year_of
+from .ledger import empty_issues, household_in_detail, year_of
 from .schemas import validate
 
 
@@ -115,7 +115,10 @@ def clean_income(
         & held["code"].isin([*registry.HOUSEHOLD_CHECKS, monitoring.DATE_AFTER_EXPORT])
     ]
     quarantined = pd.DataFrame(
-        {"file_year": held["source_file"].map(year_of), "household_code": held["detail"]}
+        {
+            "file_year": held["source_file"].map(year_of),
+            "household_code": household_in_detail(held["detail"]),
+        }
     ).drop_duplicates()
     known = monitoring.known_households(registry_households, monitoring_records)
     income, ledger, acc = households.clean_income(
@@ -228,10 +231,12 @@ def report_data_quality(
     market_index: pd.DataFrame,
     ledger: pd.DataFrame,
     accounting: pd.DataFrame,
+    skipped: pd.DataFrame,
     true_defects: pd.DataFrame | None,
     cleaning: dict,
 ):
-    """The data-quality report (Markdown + JSON + CSVs) and, with the simulation's
+    """The data-quality report (Markdown + JSON + CSVs), with the raw folder's entries no
+    source read (``skipped``: file, reason), and, with the simulation's
     ``_truth/defects.csv`` (None with real data), the defect detection scores."""
     clean_tables = {
         "villages": villages,
@@ -255,12 +260,18 @@ def report_data_quality(
         cleaning["defect_detection"],
     )
     markdown = report.markdown_report(
-        summary, by_reason, accounting, scores, cleaning["reason_codes"]
+        summary,
+        by_reason,
+        accounting,
+        scores,
+        cleaning["reason_codes"],
+        skipped,
+        cleaning["skip_reasons"],
     )
     return (
         summary,
         by_reason,
         scores,
         markdown,
-        report.json_report(summary, by_reason, accounting, scores),
+        report.json_report(summary, by_reason, accounting, scores, skipped),
     )

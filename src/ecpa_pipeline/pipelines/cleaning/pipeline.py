@@ -160,6 +160,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "market_index",
                     "row_issues",
                     "row_accounting",
+                    "raw_skipped",
                     "truth_defects_if_simulated",
                     "params:cleaning",
                 ],

@@ -30,7 +30,8 @@ from .ledger import (
 
 SOURCE = "registry"
 #: Checks that quarantine every row of a household-year (detail: the household code).
-HOUSEHOLD_CHECKS = ("headless_household", "two_heads")
+#: Checks that quarantine a household-year whole; the ledger detail starts with its code.
+HOUSEHOLD_CHECKS = ("headless_household", "two_heads", "person_in_two_households")
 PERSON_CODES = {
     "relation": "relation",
     "sex": "sex",
@@ -107,12 +108,11 @@ def clean_persons(
         village_code=clean_text(raw["village_code"]),
     )
 
-    # The same person listed twice in a year: the first listing stands, later ones wait.
+    # The same person under two households in a year: no listing is trusted over the other,
+    # and neither household whole (the contract: which record is current is a question for
+    # the township, not a guess).
     def listed_in_another_household(remaining: np.ndarray) -> pd.Series:
-        keys = frame.loc[remaining, [FILE, "person_code", "household_code"]]
-        listed = keys[keys.duplicated([FILE, "person_code"], keep=False)]  # more than once
-        households = listed.groupby([FILE, "person_code"])["household_code"].transform("nunique")
-        return listed.duplicated([FILE, "person_code"], keep="first") & (households > 1)
+        return sharing_a_person(frame.loc[remaining], "person_code")
 
     def listed_again(remaining: np.ndarray) -> pd.Series:
         return frame.loc[remaining, [FILE, "person_code"]].duplicated(keep="first")
@@ -121,7 +121,11 @@ def clean_persons(
         frame,
         [
             ("missing_key", frame["household_code"].isna() | frame["person_code"].isna(), ""),
-            ("person_in_two_households", listed_in_another_household, frame["household_code"]),
+            (
+                "person_in_two_households",
+                listed_in_another_household,
+                sharing_detail(frame, "person_code"),
+            ),
             ("duplicate_key", listed_again, "person_code"),
         ],
         source,
@@ -235,6 +239,47 @@ def clean_persons(
     )
 
 
+def in_two_households(rows: pd.DataFrame, person: str) -> pd.Series:
+    """Every row of a person (``person``: the column that names one) listed under more than
+    one household in the same file — all of them, not the later ones only."""
+    listed = rows[rows[person].notna() & rows.duplicated([FILE, person], keep=False)]
+    households = listed.groupby([FILE, person])["household_code"].transform("nunique")
+    return (households > 1).reindex(rows.index, fill_value=False)
+
+
+def sharing_a_person(rows: pd.DataFrame, person: str) -> pd.Series:
+    """Every row of a household-year (one file) that lists a person another household of
+    that file lists too: which household the person belongs to is for the township to say,
+    and a household missing a member would be counted wrongly (size, income per person)."""
+    shared = rows.loc[in_two_households(rows, person), [FILE, "household_code"]]
+    households = pd.MultiIndex.from_frame(shared.drop_duplicates())
+    return pd.Series(
+        pd.MultiIndex.from_frame(rows[[FILE, "household_code"]]).isin(households),
+        index=rows.index,
+    )
+
+
+def sharing_detail(rows: pd.DataFrame, person: str) -> pd.Series:
+    """The ledger detail of ``sharing_a_person``: the row's household, then the households it
+    shares a person with (``5201… (shares a person with 5201…)``); '' elsewhere."""
+    shared = rows.loc[in_two_households(rows, person), [FILE, person, "household_code"]]
+    detail = pd.Series("", index=rows.index, dtype="str")
+    if shared.empty:
+        return detail
+    pairs = shared.drop_duplicates().merge(shared, on=[FILE, person], suffixes=("", "_other"))
+    pairs = pairs[pairs["household_code"] != pairs["household_code_other"]]
+    others = pairs.groupby([FILE, "household_code"])["household_code_other"].agg(
+        lambda codes: ", ".join(sorted(set(codes)))
+    )
+    keys = pd.MultiIndex.from_frame(rows[[FILE, "household_code"]])
+    found = others.reindex(keys).to_numpy()
+    named = pd.notna(found)
+    detail[named] = (
+        rows.loc[named, "household_code"] + " (shares a person with " + found[named] + ")"
+    )
+    return detail
+
+
 def _wrongly_listed(persons: pd.DataFrame, well_formed: pd.Series) -> list[tuple]:
     """Checks of rows whose use would count a person or household wrongly (contract: quarantine,
     never repair): the same ID number under a second household of the same year, and every
@@ -244,16 +289,26 @@ def _wrongly_listed(persons: pd.DataFrame, well_formed: pd.Series) -> list[tuple
     is_head = persons["relation"].eq("户主").fillna(False)
 
     def id_in_another_household(remaining: np.ndarray) -> pd.Series:
-        listed = persons.loc[remaining & well_formed.to_numpy(), [*household, "id_number"]]
-        first = listed.groupby([FILE, "id_number"])["household_code"].transform("first")
-        return listed["household_code"] != first
+        listed = persons.loc[remaining, [*household, "id_number"]]
+        return sharing_a_person(
+            listed.assign(id_number=listed["id_number"].where(well_formed)), "id_number"
+        )
 
     def heads(remaining: np.ndarray) -> pd.Series:
         keys = [persons.loc[remaining, c] for c in household]
         return is_head[remaining].groupby(keys).transform("sum")
 
     return [
-        ("person_in_two_households", id_in_another_household, persons["household_code"]),
+        (
+            "person_in_two_households",
+            id_in_another_household,
+            sharing_detail(
+                persons[[*household, "id_number"]].assign(
+                    id_number=persons["id_number"].where(well_formed)
+                ),
+                "id_number",
+            ),
+        ),
         (HOUSEHOLD_CHECKS[0], lambda remaining: heads(remaining) == 0, persons["household_code"]),
         (HOUSEHOLD_CHECKS[1], lambda remaining: heads(remaining) > 1, persons["household_code"]),
     ]

@@ -8,7 +8,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .ledger import DUPLICATE, FILE, FLAG, QUARANTINE, ROW
+from .ledger import DUPLICATE, FILE, FLAG, QUARANTINE, ROW, household_in_detail
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def score_defect_detection(
     members = pd.concat(
         [
             persons[[FILE, ROW, "household_code"]],
-            held[[FILE, ROW]].assign(household_code=held["detail"]),
+            held[[FILE, ROW]].assign(household_code=household_in_detail(held["detail"])),
         ],
         ignore_index=True,
     ).drop_duplicates([FILE, ROW])
@@ -221,8 +221,11 @@ def markdown_report(
     accounting: pd.DataFrame,
     scores: pd.DataFrame,
     reason_codes: dict,
+    skipped: pd.DataFrame,
+    skip_reasons: dict,
 ) -> str:
-    """The data-quality report for people: accounting, per-county counts, reasons, detection."""
+    """The data-quality report for people: accounting, files not read, per-county counts,
+    reasons, detection."""
 
     def table(frame: pd.DataFrame) -> str:
         header = "| " + " | ".join(map(str, frame.columns)) + " |"
@@ -250,6 +253,14 @@ def markdown_report(
         + (", ".join(accounting.loc[accounting["read"] == 0, "source"]) or "none")
         + ".",
         "",
+        "## Files not read",
+        "",
+        *(
+            [table(skipped.assign(meaning=skipped["reason"].map(skip_reasons).fillna("")))]
+            if len(skipped)
+            else ["Every entry of the raw folder belongs to a source and was read."]
+        ),
+        "",
         "## By source and county",
         "",
         table(summary),
@@ -264,12 +275,17 @@ def markdown_report(
 
 
 def json_report(
-    summary: pd.DataFrame, by_reason: pd.DataFrame, accounting: pd.DataFrame, scores: pd.DataFrame
+    summary: pd.DataFrame,
+    by_reason: pd.DataFrame,
+    accounting: pd.DataFrame,
+    scores: pd.DataFrame,
+    skipped: pd.DataFrame,
 ) -> dict:
     """The same content, machine-readable."""
     as_records = lambda f: json.loads(f.to_json(orient="records", force_ascii=False))  # noqa: E731
     return {
         "accounting": as_records(accounting),
+        "files_not_read": as_records(skipped),
         "by_source_and_county": as_records(summary),
         "by_reason": as_records(by_reason),
         "defect_detection": as_records(scores) if not scores.empty else [],

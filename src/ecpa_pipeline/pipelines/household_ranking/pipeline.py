@@ -5,6 +5,8 @@ the pseudonymous list, the summaries and the model version used."""
 
 from kedro.pipeline import Node, Pipeline
 
+from ecpa_pipeline.officials import report_set
+
 from . import nodes, report
 
 _P = "params:household_ranking"
@@ -81,6 +83,21 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 ["county_workbooks", "county_html_reports"],
                 name="county_reports_node",
+            ),
+            Node(
+                report_set,
+                {
+                    part: part
+                    for part in (
+                        "household_list",
+                        "county_workbooks",
+                        "county_html_reports",
+                        "village_readiness",
+                        "county_readiness",
+                    )
+                },
+                "household_ranking_reports",
+                name="publish_reports_node",
             ),
             Node(
                 nodes.audit_list,

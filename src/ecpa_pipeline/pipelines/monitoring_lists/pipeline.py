@@ -6,7 +6,7 @@ and the model version used."""
 
 from kedro.pipeline import Node, Pipeline
 
-from ecpa_pipeline.officials import officials_view
+from ecpa_pipeline.officials import officials_view, report_set
 
 from . import nodes, report
 
@@ -90,6 +90,20 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 ["monitoring_workbooks", "monitoring_html_reports"],
                 name="monitoring_county_reports_node",
+            ),
+            Node(
+                report_set,
+                {
+                    part: part
+                    for part in (
+                        "early_warning_list",
+                        "risk_elimination_list",
+                        "monitoring_workbooks",
+                        "monitoring_html_reports",
+                    )
+                },
+                "monitoring_lists_reports",
+                name="publish_monitoring_reports_node",
             ),
             Node(
                 nodes.audit_list,

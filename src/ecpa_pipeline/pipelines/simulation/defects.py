@@ -12,6 +12,9 @@ import numpy as np
 import pandas as pd
 
 MARK = "_defects"
+#: Defects recorded without making the row ineligible for other defects: the first listing
+#: of a person listed twice is part of that defect, but was drawn from as a clean row.
+ALSO = "_defects_also"
 
 EXPECTED_OUTCOME = {
     "registry_bad_id_check": "flag",
@@ -70,6 +73,16 @@ def mark(frame: pd.DataFrame, mask: np.ndarray, code: str) -> None:
     frame.loc[mask, MARK] = frame.loc[mask, MARK] + code + ";"
 
 
+def mark_also(frame: pd.DataFrame, mask: np.ndarray, code: str) -> None:
+    """Record defect ``code`` on the selected rows in ``ALSO`` (in place): in the truth like
+    ``mark``, yet the rows stay eligible for defects drawn later among unmarked rows."""
+    if code not in EXPECTED_OUTCOME:
+        raise KeyError(f"Unknown defect code {code!r}: add it to EXPECTED_OUTCOME")
+    if ALSO not in frame:
+        frame[ALSO] = ""
+    frame.loc[mask, ALSO] = frame.loc[mask, ALSO] + code + ";"
+
+
 def with_marks(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with an empty defect-mark column."""
     return frame.assign(**{MARK: ""})
@@ -84,6 +97,8 @@ def duplicate_rows(frame: pd.DataFrame, mask: np.ndarray, code: str) -> pd.DataF
     """Insert an exact copy of each selected row right after it; the copy carries ``code``."""
     copies = frame[mask].copy()
     copies[MARK] = code + ";"
+    if ALSO in copies:
+        copies[ALSO] = ""
     order = np.concatenate([np.arange(len(frame)), np.flatnonzero(mask) + 0.5])
     out = pd.concat([frame, copies], ignore_index=True)
     return out.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
@@ -96,7 +111,8 @@ def finalise(frame: pd.DataFrame, source: str, file: str) -> tuple[pd.DataFrame,
         The export without the mark column, and one truth row per (row, defect):
         source, file, row (spreadsheet line number), defect, expected_outcome.
     """
-    marks = pd.Series(frame[MARK].to_numpy(), index=np.arange(2, len(frame) + 2))
+    both = frame[MARK] + frame[ALSO].fillna("") if ALSO in frame else frame[MARK]
+    marks = pd.Series(both.to_numpy(), index=np.arange(2, len(frame) + 2))
     codes = marks[marks != ""].str.rstrip(";").str.split(";").explode()
     truth = pd.DataFrame(
         {
@@ -107,4 +123,4 @@ def finalise(frame: pd.DataFrame, source: str, file: str) -> tuple[pd.DataFrame,
             "expected_outcome": codes.map(EXPECTED_OUTCOME).to_numpy(dtype=str),
         }
     )
-    return frame.drop(columns=MARK), truth
+    return frame.drop(columns=[c for c in (MARK, ALSO) if c in frame]), truth

@@ -25,16 +25,19 @@ from .random import stream
 logger = logging.getLogger(__name__)
 
 
-def county_parameters(sim: dict) -> dict:
-    """The parameters of the world this run simulates. With ``county_number`` k > 1 (and a
-    one-county ``scale``), the k-th county of the ``county_layout`` world: its codes in that
-    layout, every county-level draw from its own seed (``county_seed``), what is national
-    (the market index) from ``seed`` as in every county. k = 1 is the world of ``seed``
-    itself, the default county. One run per county makes a province in one county's memory.
+def county_parameters(sim: dict, raw_folder: str | None = None) -> dict:
+    """The parameters of the world this run simulates, once ``raw_folder`` (the path
+    ``SimulationTargetDataset`` gives when the folder may be written) is known. With
+    ``county_number`` k > 1 (and a one-county ``scale``), the k-th county of the
+    ``county_layout`` world: its codes in that layout, every county-level draw from its own
+    seed (``county_seed``), what is national (the market index) from ``seed`` as in every
+    county. k = 1 is the world of ``seed`` itself, the default county. One run per county
+    makes a province in one county's memory.
 
     Raises:
         ValueError: ``county_number`` outside the layout, or with a scale of several counties.
     """
+    del raw_folder  # an input only so that nothing is simulated before the folder is checked
     k = int(sim.get("county_number", 1))
     layout = sim["scales"][sim.get("county_layout", "province")]
     n_layout = layout["prefectures"] * layout["counties_per_prefecture"]

@@ -10,7 +10,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 nodes.county_parameters,
-                "params:simulation",
+                ["params:simulation", "raw_folder_for_simulation"],
                 "sim_parameters",
                 name="county_parameters_node",
             ),

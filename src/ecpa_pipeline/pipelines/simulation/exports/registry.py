@@ -8,7 +8,7 @@ import pandas as pd
 from ecpa_pipeline.domain.registry import HOUSEHOLD_FIELDS
 from ecpa_pipeline.domain.resident_id import check_characters
 
-from ..defects import MARK, duplicate_rows, fullwidth, mark, pick, with_marks
+from ..defects import MARK, duplicate_rows, fullwidth, mark, mark_also, pick, with_marks
 from ..households import ADULT_EDUCATION
 from . import BOOLEAN_STYLES, MISSING_MARKERS, _bool, _headers, _num
 
@@ -149,11 +149,18 @@ def person_rows(
     _id_defects(frame, rates, rng)
     _household_defects(frame, head, repeats, rates, rng)
     _format_defects(frame, head, rates, rng)
-    frame = _person_in_two_households(frame, head, rates, rng)
+    frame, listed_first = _person_in_two_households(frame, head, rates, rng)
     frame = duplicate_rows(
         frame, pick(rng, len(frame), rates["registry_duplicate_row"]), "registry_duplicate_row"
     )
-    return _same_id_in_two_households(frame, rates, same_id_rng)
+    frame = _same_id_in_two_households(frame, rates, same_id_rng)
+    # The first listing of a person listed twice is part of the defect (neither is to be
+    # trusted): marked once every draw is made, so that the exports stay as they were.
+    keys = ["person_code", "household_code"]
+    first = pd.MultiIndex.from_frame(frame[keys]).isin(pd.MultiIndex.from_frame(listed_first))
+    copied = frame[MARK].str.contains(PERSON_IN_TWO) | (frame[MARK] == "registry_duplicate_row;")
+    mark_also(frame, first & ~copied.to_numpy(), PERSON_IN_TWO)
+    return frame
 
 
 def _id_defects(frame: pd.DataFrame, rates: dict, rng: np.random.Generator) -> None:
@@ -268,12 +275,16 @@ def _format_defects(frame: pd.DataFrame, head: np.ndarray, rates: dict, rng) -> 
     mark(frame, guard, "registry_excel_guard")
 
 
+PERSON_IN_TWO = "registry_person_in_two_households"
+
+
 def _person_in_two_households(
     frame: pd.DataFrame, head: np.ndarray, rates: dict, rng
-) -> pd.DataFrame:
-    """The same person (same 人编号 and ID) listed again under another household."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same person (same 人编号 and ID) listed again under another household; and the
+    first listings (人编号 and household of each person copied)."""
     n = len(frame)
-    movers = pick(rng, n, rates["registry_person_in_two_households"], ~head)
+    movers = pick(rng, n, rates[PERSON_IN_TWO], ~head)
     if movers.any():
         copies = frame[movers].copy()
         hosts = frame.iloc[rng.integers(0, n, int(movers.sum()))]
@@ -288,9 +299,9 @@ def _person_in_two_households(
         ]
         copies[location] = hosts[location].to_numpy()
         copies["relation"] = "其他"
-        copies[MARK] = "registry_person_in_two_households;"
+        copies[MARK] = PERSON_IN_TWO + ";"
         frame = pd.concat([frame, copies], ignore_index=True)
-    return frame
+    return frame, frame.iloc[:n][movers][["person_code", "household_code"]]
 
 
 def _same_id_in_two_households(frame: pd.DataFrame, rates: dict, rng) -> pd.DataFrame:
@@ -313,4 +324,7 @@ def _same_id_in_two_households(frame: pd.DataFrame, rates: dict, rng) -> pd.Data
     )
     copies["relation"] = "其他"
     copies[MARK] = "registry_same_id_two_households;"
-    return pd.concat([frame, copies], ignore_index=True)
+    first = np.flatnonzero(movers)[elsewhere]  # the listings copied, marked too
+    frame = pd.concat([frame, copies], ignore_index=True)
+    mark_also(frame, np.isin(np.arange(len(frame)), first), "registry_same_id_two_households")
+    return frame
