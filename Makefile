@@ -13,7 +13,7 @@ export DO_NOT_TRACK := true
 export MLFLOW_DISABLE_TELEMETRY := true
 export KEDRO_LOGGING_CONFIG := conf/logging.yml
 
-.PHONY: install browser java run simulate simulate-counties province province-spark simulate-if-empty test test-fast lint benchmark benchmark-scale benchmark-counties mlflow-ui clean-data
+.PHONY: purge-personal-data install browser java run simulate simulate-counties province province-spark simulate-if-empty test test-fast lint benchmark benchmark-scale benchmark-counties mlflow-ui clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -143,6 +143,10 @@ benchmark-scale: install
 # The same for provinces made and processed county by county (#16): COUNTIES="1 3 12".
 benchmark-counties: install
 	$(BIN)/python benchmarks/scale.py --county-by-county --counties $(COUNTIES)
+
+# Personal data past cleaning.personal_data.retention_years (README "Personal data").
+purge-personal-data: install
+	$(BIN)/python -m ecpa_pipeline.purge --data-dir $(DATA_DIR)
 
 mlflow-ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --host 127.0.0.1 --port 5000

@@ -225,11 +225,15 @@ def trained_store(tiny_modelled, tmp_path_factory, kedro_env):
     return {"path": store, "data": tiny_modelled, "first_scores": first}
 
 
-def assert_no_personal_data(store: Path, data: Path, person_tables: tuple[str, ...]) -> None:
+def identities(data: Path) -> pd.DataFrame:
+    """The data folder's restricted table of names, ID numbers and phones."""
+    return pd.read_parquet(data / "03_primary" / "restricted" / "person_identities.parquet")
+
+
+def assert_no_personal_data(store: Path, data: Path) -> None:
     """No ID number, phone, household code or name (3+ characters) of the data folder's
     people anywhere in the MLflow store ``store`` (database and artifacts)."""
-    primary = data / "03_primary"
-    people = pd.concat([pd.read_parquet(primary / f"{t}.parquet") for t in person_tables])
+    people = identities(data)
     needles = (
         set(people["id_number"].dropna())
         | set(people["phone"].dropna())

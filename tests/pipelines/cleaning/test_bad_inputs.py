@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ecpa_pipeline.datasets import RawFileError
-from tests.conftest import PROJECT_ROOT, clean_world
+from tests.conftest import PROJECT_ROOT, clean_world, identities
 from tests.pipelines.cleaning.mini_world import REGISTRY_HEADER, write_mini_world
 
 
@@ -143,7 +143,8 @@ def test_values_are_normalised(mini):
     persons = pd.read_parquet(mini / "03_primary" / "persons.parquet").set_index("person_code")
     assert persons.loc["520122101201000201", "health"] == "患有大病"
     assert persons.loc["520122101201000201", "labour_skill"] == "弱劳动力或半劳动力"
-    assert persons.loc["520122101201000301", "id_number"] == "520122199007200424"  # guard removed
+    people = identities(mini).set_index("person_code")
+    assert people.loc["520122101201000301", "id_number"] == "520122199007200424"  # guard removed
     assert not persons.loc["520122101201000201", "id_valid"]
     income = pd.read_parquet(mini / "03_primary" / "household_income.parquet").set_index(
         "household_code"

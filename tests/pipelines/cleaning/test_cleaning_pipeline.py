@@ -7,6 +7,8 @@ import json
 import pandas as pd
 import pytest
 
+from tests.conftest import identities
+
 pytestmark = pytest.mark.slow  # the default county, simulated and cleaned (~1 min)
 
 
@@ -80,9 +82,9 @@ def test_report_is_readable_and_holds_no_personal_data(county_cleaned, reporting
     assert "## Row accounting" in markdown and "## By source and county" in markdown
     data = json.loads((reporting / "data_quality.json").read_text(encoding="utf-8"))
     assert {"accounting", "by_source_and_county", "by_reason", "defect_detection"} <= set(data)
-    persons = pd.read_parquet(county_cleaned / "03_primary" / "persons.parquet")
-    ids = set(persons["id_number"].dropna().head(2000))
-    names = set(persons["name"].dropna().head(2000))
+    people = identities(county_cleaned)
+    ids = set(people["id_number"].dropna().head(2000))
+    names = set(people["name"].dropna().head(2000))
     for path in reporting.iterdir():
         text = path.read_text(encoding="utf-8")
         assert not any(i in text for i in ids), path

@@ -128,7 +128,7 @@ def test_the_registered_model_reproduces_the_scores_in_a_fresh_process(store, tm
 
 
 def test_no_personal_data_anywhere_in_the_mlflow_store(store):
-    assert_no_personal_data(store["path"], store["data"], ("persons",))
+    assert_no_personal_data(store["path"], store["data"])
 
 
 def test_review_notebook_runs_headless(store, runs, kedro_env):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from ecpa_pipeline.pipelines.features import nodes
-from tests.conftest import TEST_SECRET, load_config
+from tests.conftest import TEST_SECRET, identities, load_config
 
 FORBIDDEN = {
     "household_code",
@@ -29,7 +29,7 @@ def primary(tiny_modelled):
     return {
         name: pd.read_parquet(folder / f"{name}.parquet")
         for name in ("households", "persons", "villages", "order_lines")
-    }
+    } | {"identities": identities(tiny_modelled)}
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_no_personal_data_or_exit_records_in_the_model_input(model_input, primar
     assert model_input["household_key"].str.fullmatch(r"h_[0-9a-f]{20}").all()
     text = model_input.select_dtypes(include=["object", "string", "str"]).astype(str)
     codes = set(primary["households"]["household_code"])
-    ids = set(primary["persons"]["id_number"].dropna())
+    ids = set(primary["identities"]["id_number"].dropna())
     for column in text:
         values = set(text[column])
         assert not values & codes, column

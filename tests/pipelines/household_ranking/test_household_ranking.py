@@ -24,6 +24,7 @@ from ecpa_pipeline.pipelines.household_ranking.scoring import score_households
 from tests.conftest import (
     PROJECT_ROOT,
     TEST_SECRET,
+    identities,
     kedro_command,
     kedro_run,
     mlflow_env,
@@ -147,7 +148,7 @@ def test_the_key_fingerprint_is_tagged_and_another_key_is_refused(ranked, client
 
 
 def test_no_full_id_number_phone_or_name_in_any_export_nor_in_mlflow(ranked):
-    persons = pd.read_parquet(ranked["data"] / "03_primary" / "persons.parquet")
+    persons = identities(ranked["data"])
     households = pd.read_parquet(ranked["data"] / "03_primary" / "households.parquet")
     ids = set(persons["id_number"].dropna())
     phones = set(persons["phone"].dropna())

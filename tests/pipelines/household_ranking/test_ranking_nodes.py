@@ -320,7 +320,7 @@ def test_marginal_households_are_just_above_next_years_line(tiny_modelled, param
     profiles = nodes.household_profiles(
         rows,
         pd.read_parquet(data / "03_primary" / "households.parquet"),
-        pd.read_parquet(data / "03_primary" / "persons.parquet"),
+        pd.read_parquet(data / "03_primary" / "restricted" / "person_identities.parquet"),
         pd.read_parquet(data / "03_primary" / "villages.parquet"),
         pd.read_parquet(data / "05_model_input" / "household_keys.parquet"),
         parameters["poverty_line"],

@@ -7,6 +7,10 @@ import json
 
 import pandas as pd
 
+from ecpa_pipeline.domain.identities import collect_identities, split_identities
+from ecpa_pipeline.domain.masking import mask_json_values
+from ecpa_pipeline.errors import ProjectError
+
 from . import catalogues, households, market, monitoring, orders, registry, report
 from .ledger import empty_issues, household_in_detail, year_of
 from .schemas import validate
@@ -69,7 +73,9 @@ def clean_shops(
 def clean_registry(
     raw: dict, villages: pd.DataFrame, contract: dict, code_lists: dict, cleaning: dict
 ):
-    """建档立卡 export → ``persons`` and the registry record of every household-year."""
+    """建档立卡 export → ``persons`` (no personal data), their identities (name, ID number,
+    phone: the restricted table's registry part) and the registry record of every
+    household-year."""
     spec = _spec(cleaning, "registry")
     persons, ledger, acc = registry.clean_persons(
         raw, contract["registry"], code_lists, spec, villages
@@ -77,14 +83,16 @@ def clean_registry(
     registry_households, flags = registry.resolve_households(persons, code_lists, spec)
     persons = persons.drop(columns=[c for c in persons if c.startswith("raw_")])
     ledger = pd.concat([ledger, flags], ignore_index=True)
-    return validate("persons", persons, code_lists, cleaning), registry_households, ledger, acc
+    persons, who = split_identities(validate("persons", persons, code_lists, cleaning), "registry")
+    return persons, who, registry_households, ledger, acc
 
 
 def clean_monitoring(
     raw: dict, villages: pd.DataFrame, contract: dict, code_lists: dict, cleaning: dict
 ):
-    """防返贫监测 export (optional; 2021 onwards) → ``monitoring_persons`` and the monitoring
-    record of every household-year, with the counties' data checks."""
+    """防返贫监测 export (optional; 2021 onwards) → ``monitoring_persons`` (no personal data),
+    their identities and the monitoring record of every household-year, with the counties'
+    data checks."""
     spec = {**_spec(cleaning, "monitoring"), "monitoring_measures": cleaning["monitoring_measures"]}
     persons, ledger, acc = monitoring.clean_monitoring_persons(
         raw, contract["monitoring"], code_lists, spec, villages
@@ -92,7 +100,10 @@ def clean_monitoring(
     records, flags = monitoring.monitoring_records(persons, code_lists, spec)
     persons = persons.drop(columns=[c for c in persons if c.startswith("raw_")])
     ledger = pd.concat([ledger, flags], ignore_index=True)
-    return validate("persons", persons, code_lists, cleaning), records, ledger, acc
+    persons, who = split_identities(
+        validate("persons", persons, code_lists, cleaning), "monitoring"
+    )
+    return persons, who, records, ledger, acc
 
 
 def clean_income(
@@ -205,13 +216,30 @@ def clean_market_index(
     return validate("market_index", table, code_lists, cleaning), ledger, acc
 
 
-def collect_ledger(*ledgers: pd.DataFrame) -> pd.DataFrame:
+def person_identities(registry: pd.DataFrame, monitoring: pd.DataFrame) -> pd.DataFrame:
+    """The restricted table: every person code's name, ID number and phone, by source and
+    year (``domain/identities.py``)."""
+    return collect_identities(registry, monitoring)
+
+
+def collect_ledger(cleaning: dict, *ledgers: pd.DataFrame) -> pd.DataFrame:
     """Every quarantined, flagged and duplicate row of every source, in one table.
 
-    Holds raw values of quarantined rows (personal data): local data folder only.
+    Holds the raw values of quarantined rows, their personal values (names, ID numbers,
+    phones, buyers, addresses) masked unless ``personal_data.quarantine_values`` is ``kept``:
+    a data team finds the row by its file and line.
     """
     frames = [ledger for ledger in ledgers if len(ledger)]
-    return pd.concat(frames, ignore_index=True) if frames else empty_issues()
+    ledger = pd.concat(frames, ignore_index=True) if frames else empty_issues()
+    personal = cleaning["personal_data"]
+    if personal["quarantine_values"] == "masked":
+        ledger["raw_values"] = mask_json_values(ledger["raw_values"], personal["columns"])
+    elif personal["quarantine_values"] != "kept":
+        raise ProjectError(
+            "cleaning.personal_data.quarantine_values must be masked or kept, not "
+            f"{personal['quarantine_values']!r}"
+        )
+    return ledger
 
 
 def check_row_accounting(*tables: pd.DataFrame) -> pd.DataFrame:

@@ -41,7 +41,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 nodes.clean_registry,
                 ["raw_registry", "villages", *_CONF],
-                ["persons", "registry_households", "ledger_registry", "accounting_registry"],
+                [
+                    "persons",
+                    "registry_identities",
+                    "registry_households",
+                    "ledger_registry",
+                    "accounting_registry",
+                ],
                 name="clean_registry_node",
             ),
             Node(
@@ -49,11 +55,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ["raw_monitoring", "villages", *_CONF],
                 [
                     "monitoring_persons",
+                    "monitoring_identities",
                     "monitoring_records",
                     "ledger_monitoring",
                     "accounting_monitoring",
                 ],
                 name="clean_monitoring_node",
+            ),
+            Node(
+                nodes.person_identities,
+                ["registry_identities", "monitoring_identities"],
+                "person_identities",
+                name="person_identities_node",
             ),
             Node(
                 nodes.clean_income,
@@ -115,6 +128,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 nodes.collect_ledger,
                 [
+                    "params:cleaning",
                     "ledger_villages",
                     "ledger_products",
                     "ledger_village_production",

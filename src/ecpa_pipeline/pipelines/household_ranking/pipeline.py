@@ -32,7 +32,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 [
                     "households_to_score",
                     "households",
-                    "persons",
+                    "person_identities",
                     "villages",
                     "household_keys",
                     "params:poverty_line",

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ecpa_pipeline.datasets import RegisteredModel
 from ecpa_pipeline.domain.exit_plan import plan_share
+from ecpa_pipeline.domain.identities import identities_of
 from ecpa_pipeline.officials import joined_names
 
 logger = logging.getLogger(__name__)
@@ -107,19 +108,19 @@ def score_households(
 def household_profiles(
     rows: pd.DataFrame,
     households: pd.DataFrame,
-    persons: pd.DataFrame,
+    identities: pd.DataFrame,
     villages: pd.DataFrame,
     keys: pd.DataFrame,
     poverty_line: dict,
     params: dict,
 ) -> pd.DataFrame:
     """What officials need to know of each scored household: where it is, who heads it
-    (personal data, masked later), its composition, income against next year's line, unmet
-    两不愁三保障 items and the 防返贫 marginal flag."""
+    (personal data from the restricted ``identities``, masked later), its composition,
+    income against next year's line, unmet 两不愁三保障 items and the 防返贫 marginal flag."""
     year = int(rows["year"].iloc[0])
     hh = households[households["year"] == year]
     hh = hh.merge(keys, on="household_code", how="left")
-    head = persons.loc[persons["year"] == year, ["person_code", "name", "id_number", "phone"]]
+    head = identities_of(identities, "registry", year)
     hh = hh.merge(
         head.rename(
             columns={

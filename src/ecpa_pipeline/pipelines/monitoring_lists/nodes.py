@@ -16,6 +16,7 @@ import pandas as pd
 
 from ecpa_pipeline.audit import code_tags, input_tags
 from ecpa_pipeline.datasets import RegisteredModel
+from ecpa_pipeline.domain.identities import identities_of
 from ecpa_pipeline.domain.registry import ABLE_LABOUR
 from ecpa_pipeline.domain.rules import matching_rules
 from ecpa_pipeline.officials import joined_names, rank_within, risk_band
@@ -81,13 +82,16 @@ def score_warnings(
     return out, provenance
 
 
-def _heads(persons: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Each household's head (personal data, masked later) and its number of members with
-    labour, in ``year``."""
+def _heads(persons: pd.DataFrame, identities: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Each household's head (personal data from the restricted ``identities``, masked
+    later) and its number of members with labour, in ``year``."""
     year_rows = persons[persons["year"] == year]
-    head = year_rows[year_rows["relation"] == "户主"][
-        ["household_code", "name", "id_number", "phone"]
-    ].drop_duplicates("household_code")
+    head = (
+        year_rows[year_rows["relation"] == "户主"][["household_code", "person_code"]]
+        .drop_duplicates("household_code")
+        .merge(identities_of(identities, "monitoring", year), on="person_code", how="left")
+        .drop(columns="person_code")
+    )
     labour = year_rows["labour_skill"].isin(LABOUR).groupby(year_rows["household_code"]).sum()
     return head.rename(
         columns={"name": "head_name", "id_number": "head_id_number", "phone": "head_phone"}
@@ -103,6 +107,7 @@ def warning_list(
     rows: pd.DataFrame,
     households: pd.DataFrame,
     persons: pd.DataFrame,
+    identities: pd.DataFrame,
     villages: pd.DataFrame,
     keys: pd.DataFrame,
     provenance: dict,
@@ -117,7 +122,7 @@ def warning_list(
         rows.merge(scores, on="household_key", how="left", validate="one_to_one")
         .merge(keys, on="household_key", how="left")
         .merge(listed, on="household_code", how="left")
-        .merge(_heads(persons, year), on="household_code", how="left")
+        .merge(_heads(persons, identities, year), on="household_code", how="left")
         .drop(columns=["county_code"])
         .merge(_places(villages), on="village_code", how="left")
     )
@@ -135,6 +140,7 @@ def warning_list(
 def elimination_status(
     households: pd.DataFrame,
     persons: pd.DataFrame,
+    identities: pd.DataFrame,
     villages: pd.DataFrame,
     keys: pd.DataFrame,
     provenance: dict,
@@ -145,7 +151,7 @@ def elimination_status(
     criteria: whether it meets them all now, and the codes of those it does not meet yet."""
     year, rules = provenance["year"], params["elimination"]
     hh = households[(households["year"] == year) & households["monitored_now"]].copy()
-    hh = hh.merge(_heads(persons, year), on="household_code", how="left")
+    hh = hh.merge(_heads(persons, identities, year), on="household_code", how="left")
     since = hh["monitoring_since"].astype("Float64")
     months = (year * 12 + 12) - ((since // 100) * 12 + since % 100)
     measures = [c for c in hh.columns if c.startswith("measure_")]

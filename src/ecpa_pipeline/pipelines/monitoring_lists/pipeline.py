@@ -35,6 +35,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "households_to_warn",
                     "monitoring_households",
                     "monitoring_persons",
+                    "person_identities",
                     "villages",
                     "household_keys",
                     "monitoring_lists_provenance",
@@ -48,6 +49,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 [
                     "monitoring_households",
                     "monitoring_persons",
+                    "person_identities",
                     "villages",
                     "household_keys",
                     "monitoring_lists_provenance",
