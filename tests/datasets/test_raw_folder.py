@@ -11,6 +11,7 @@ import pytest
 
 from ecpa_pipeline.datasets import RawFileError, RawFilesDataset, RawSkippedDataset
 from ecpa_pipeline.datasets.raw_files import LINE
+from tests.conftest import load_config
 
 HEADER = "户编号,人数\n"
 SOURCES = ["registry/*", "villages.*", "orders/taobao/*"]
@@ -218,3 +219,14 @@ def test_a_sheet_reaching_beyond_the_row_limit_stops(raw):
 def test_an_unknown_limit_is_refused():
     with pytest.raises(ValueError, match=r"unknown raw-file limit\(s\) \['max_cells'\]"):
         RawFilesDataset("x", "registry/*", limits={"max_cells": 1})
+
+
+def test_the_catalogs_list_of_what_was_not_read_covers_every_source():
+    """``raw_skipped`` lists the sources' patterns again: one left out would be passed over."""
+    catalog = load_config()["catalog"]
+    sources = {
+        entry["pattern"]
+        for entry in catalog.values()
+        if isinstance(entry, dict) and entry.get("type", "").endswith("RawFilesDataset")
+    }
+    assert sources and set(catalog["raw_skipped"]["patterns"]) == sources

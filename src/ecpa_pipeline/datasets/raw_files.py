@@ -351,6 +351,8 @@ def _read_sheet(path: Path, name: str, limits: ReadLimits) -> pa.Table:
         raise RawFileError(name, f"unreadable Excel workbook ({exc})") from exc
     try:
         sheet = book.worksheets[0]
+        # The sheet's part in the archive: openpyxl's read-only sheet knows it (no public
+        # name), and reads the same part when the rows are built below.
         with zipfile.ZipFile(path) as archive, archive.open(sheet._worksheet_path) as part:
             _check_sheet_extent(part, name, limits)
         rows = list(sheet.iter_rows(values_only=True))
