@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ecpa_pipeline.domain.masking import mask_id_number, mask_phone
+from ecpa_pipeline.errors import ProjectError
 
 #: Anything but letters (any script), digits, ``_`` and ``-``: never part of a file name.
 _NOT_IN_FILE_NAMES = re.compile(r"[^\w-]+")
@@ -104,13 +105,34 @@ def write_table(
                 cells[0].alignment = wrap
 
 
-def risk_band(probability: pd.Series, bands: list[dict]) -> pd.Series:
-    """The code of the first band (``{code, below}``, in ascending order) whose bound is
-    above each probability."""
-    bounds = np.array([b["below"] for b in bands])
+def risk_band(rank: pd.Series, group: pd.Series, bands: list[dict]) -> pd.Series:
+    """Each row's band from its place in its list: ``rank`` 1 is the most at risk of its
+    ``group`` (a county's list). ``bands`` (``{code, share}``, most at risk first, shares
+    summing to 1) cut the list by shares — the first takes the ``share`` most at risk
+    (rounded up: at least one household), the next the following share, and so on — so a
+    band means a place in the list, and none is empty by construction in a list of at least
+    as many households as there are shares' worth of them. A probability bound could leave a
+    band empty: no household's exit likelihood was below 0.4 on the county (#27).
+
+    >>> bands = [{"code": "high", "share": 0.2}, {"code": "medium", "share": 0.3},
+    ...          {"code": "low", "share": 0.5}]
+    >>> risk_band(pd.Series(range(1, 11)), pd.Series(["c"] * 10), bands).tolist()
+    ['high', 'high', 'medium', 'medium', 'medium', 'low', 'low', 'low', 'low', 'low']
+
+    Raises:
+        ProjectError: shares that do not sum to 1.
+    """
+    shares = np.array([b["share"] for b in bands], dtype=float)
+    if not np.isclose(shares.sum(), 1) or (shares <= 0).any():
+        raise ProjectError(
+            f"risk_bands: the shares {shares.tolist()} must be positive and sum to 1 (a band "
+            "is a share of each list, most at risk first)"
+        )
+    size = group.map(group.value_counts()).to_numpy(float)
+    last = np.ceil(np.cumsum(shares)[:, None] * size[None, :] - 1e-9)  # last rank of each band
+    which = (rank.to_numpy(float)[None, :] > last).sum(axis=0)
     codes = np.array([b["code"] for b in bands])
-    which = np.searchsorted(bounds, probability.to_numpy(float), side="right")
-    return pd.Series(codes[np.clip(which, 0, len(codes) - 1)], index=probability.index)
+    return pd.Series(codes[np.minimum(which, len(codes) - 1)], index=rank.index)
 
 
 def rank_within(frame: pd.DataFrame, keys: list[str], ascending: list[bool], by) -> np.ndarray:

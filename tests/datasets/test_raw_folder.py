@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -121,6 +122,21 @@ def test_a_file_or_folder_that_cannot_be_opened_stops_the_run(raw, monkeypatch):
     with pytest.raises(RawFileError) as error:
         read_all(raw)
     assert str(error.value) == "registry/registry_2019.csv: cannot be read (Permission denied)"
+
+
+def test_a_folder_that_cannot_be_listed_stops_the_run(raw, monkeypatch):
+    (raw / "registry" / "2018").mkdir()
+    real_iterdir = Path.iterdir
+
+    def refuse(self):
+        if self.name == "2018":
+            raise PermissionError(13, "Permission denied")
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    with pytest.raises(RawFileError) as error:
+        read_all(raw)
+    assert str(error.value) == "registry/2018: folder cannot be read (Permission denied)"
 
 
 def test_row_numbers_are_the_files_line_numbers(raw):

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from ecpa_pipeline.domain.exit_plan import plan_share
-from ecpa_pipeline.pipelines.household_ranking import measures, nodes
+from ecpa_pipeline.errors import ProjectError
+from ecpa_pipeline.officials import risk_band
+from ecpa_pipeline.pipelines.household_ranking import nodes
 from ecpa_pipeline.pipelines.household_ranking.report import tables
 
 
@@ -49,10 +51,11 @@ def test_most_in_need_first_with_ties_broken_by_raw_score_then_code(params):
     assert ranked["rank_village"].to_dict() == {"H2": 1, "H1": 2, "H3": 1, "H4": 2}
     # verification order: criteria met first (H4 0.9, H2 0.2), then the rest by likelihood
     assert ranked["readiness_rank"].to_dict() == {"H4": 1, "H2": 2, "H3": 3, "H1": 4}
+    # bands by place in the county's list: 20 % (at least one), 30 %, the rest
     assert ranked["risk_band"].to_dict() == {
         "H1": "medium",
         "H2": "high",
-        "H3": "medium",
+        "H3": "low",
         "H4": "low",
     }
 
@@ -67,9 +70,16 @@ def test_identical_scores_still_rank_deterministically_by_household_code(params)
     }
 
 
-def test_risk_band_bounds_are_exclusive_upper_limits(params):
-    bands = measures._risk_band(pd.Series([0.0, 0.399, 0.4, 0.699, 0.7, 1.0]), params["risk_bands"])
-    assert bands.tolist() == ["high", "high", "medium", "medium", "low", "low"]
+def test_risk_bands_are_shares_of_each_county_list_and_never_empty(params):
+    """The first fifth least likely to exit is 高风险 whatever the likelihoods (#27: no
+    household of the county was below the old 0.4 bound)."""
+    scores = _scores([0.90, 0.95, 0.92, 0.97], [0.1, 0.4, 0.2, 0.6])  # all likely to exit
+    ranked = nodes.rank_households(scores, _profiles(), params).set_index("household_code")
+    assert ranked["risk_band"].to_dict() == {"H1": "high", "H3": "medium", "H2": "low", "H4": "low"}
+    counts = risk_band(pd.Series(range(1, 101)), pd.Series(["c"] * 100), params["risk_bands"])
+    assert counts.value_counts().to_dict() == {"low": 50, "medium": 30, "high": 20}
+    with pytest.raises(ProjectError, match="must be positive and sum to 1"):
+        risk_band(pd.Series([1]), pd.Series(["c"]), [{"code": "high", "share": 0.5}])
 
 
 def _household(**overrides) -> dict:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ecpa_pipeline.domain.rules import matching_rules
-from ecpa_pipeline.officials import joined_names, rank_within
-from ecpa_pipeline.officials import risk_band as _risk_band
+from ecpa_pipeline.officials import joined_names, rank_within, risk_band
 
 
 def rank_households(scores: pd.DataFrame, profiles: pd.DataFrame, params: dict) -> pd.DataFrame:
@@ -19,12 +18,14 @@ def rank_households(scores: pd.DataFrame, profiles: pd.DataFrame, params: dict) 
     household code, so that the same inputs always give the same lists.
     """
     ranked = profiles.merge(scores, on="household_key", how="left", validate="one_to_one")
-    ranked["risk_band"] = _risk_band(ranked["exit_probability"], params["risk_bands"])
     need = ["exit_probability", "raw_score", "household_code"]
     up = [True, True, True]
     ranked["rank_county"] = rank_within(ranked, need, up, "county_code")
     ranked["rank_township"] = rank_within(ranked, need, up, ["county_code", "township"])
     ranked["rank_village"] = rank_within(ranked, need, up, "village_code")
+    ranked["risk_band"] = risk_band(
+        ranked["rank_county"], ranked["county_code"], params["risk_bands"]
+    )
     ranked["readiness_rank"] = rank_within(
         ranked,
         ["meets_exit_criteria", "exit_probability", "raw_score", "household_code"],

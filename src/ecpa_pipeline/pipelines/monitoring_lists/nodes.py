@@ -126,9 +126,9 @@ def warning_list(
         .drop(columns=["county_code"])
         .merge(_places(villages), on="village_code", how="left")
     )
-    table["risk_band"] = risk_band(table[score], params["risk_bands"])
     need, down = [score, "raw_score", "household_code"], [False, False, True]
     table["rank_county"] = rank_within(table, need, down, "county_code")
+    table["risk_band"] = risk_band(table["rank_county"], table["county_code"], params["risk_bands"])
     table["rank_village"] = rank_within(table, need, down, "village_code")
     flags = matching_rules(
         table, params["measures"], params["default_measure"]["code"], "monitoring_lists.measures"
