@@ -8,9 +8,11 @@ import pytest
 
 from ecpa_pipeline.domain.exit_plan import plan_share
 from ecpa_pipeline.errors import ProjectError
-from ecpa_pipeline.officials import risk_band
+from ecpa_pipeline.officials import codes_to_words, risk_band
 from ecpa_pipeline.pipelines.household_ranking import nodes
 from ecpa_pipeline.pipelines.household_ranking.report import tables
+from ecpa_pipeline.pipelines.household_ranking.report.labels import word
+from ecpa_pipeline.pipelines.household_ranking.scoring import GUARANTEES
 
 
 @pytest.fixture()
@@ -344,3 +346,19 @@ def test_marginal_households_are_just_above_next_years_line(tiny_modelled, param
         profiles["meets_exit_criteria"] == ((income >= line) & profiles["guarantees_met"])
     ).all()
     assert profiles["head_id_number"].str.len().eq(18).mean() > 0.9  # the head's own ID
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_unmet_guarantees_say_what_is_wrong_and_nothing_when_all_are_met(params, language):
+    """'吃穿不愁' listed as unmet read as if it were met (#27)."""
+    view = pd.DataFrame({"unmet_guarantees": ["food_clothing_secure;housing_secure", ""]})
+    words = codes_to_words(
+        view["unmet_guarantees"],
+        {k: v[language] for k, v in GUARANTEES.items()},
+        word("list_sep", language),
+    ).tolist()
+    expected = {
+        "zh": ["吃穿有困难（收入低于贫困线）、住房不安全（危房）", ""],
+        "en": ["food and clothing not secure (income below the line), unsafe housing", ""],
+    }
+    assert words == expected[language]

@@ -15,13 +15,21 @@ from ecpa_pipeline.officials import joined_names
 
 logger = logging.getLogger(__name__)
 
-#: 两不愁三保障 items of the households table, in the order officials list them.
+#: 两不愁三保障 items of the households table, in the order officials list them, each worded
+#: as what is wrong when it is not met (a list shows only the unmet ones, nothing when all
+#: are met: "吃穿不愁" alone read as if the item were met, #27).
 GUARANTEES = {
-    "food_clothing_secure": {"zh": "吃穿不愁", "en": "food and clothing"},
-    "education_secure": {"zh": "义务教育", "en": "compulsory education"},
-    "medical_secure": {"zh": "基本医疗", "en": "basic medical care"},
-    "housing_secure": {"zh": "住房安全", "en": "safe housing"},
-    "water_secure": {"zh": "饮水安全", "en": "safe drinking water"},
+    "food_clothing_secure": {
+        "zh": "吃穿有困难（收入低于贫困线）",
+        "en": "food and clothing not secure (income below the line)",
+    },
+    "education_secure": {"zh": "义务教育有辍学", "en": "a child out of compulsory school"},
+    "medical_secure": {
+        "zh": "基本医疗无保障（有成员未参加大病医疗）",
+        "en": "a member without critical-illness insurance",
+    },
+    "housing_secure": {"zh": "住房不安全（危房）", "en": "unsafe housing"},
+    "water_secure": {"zh": "饮水不安全或有困难", "en": "drinking water unsafe or hard to get"},
 }
 #: Profile columns taken from the exit model's input (conditions at the scoring year).
 PROFILE_FEATURES = [

@@ -24,7 +24,7 @@ HOUSEHOLD_COLUMNS = {
     "risk_band": ("风险等级", "risk band"),
     "readiness_rank": ("脱贫验收排序", "exit-verification order"),
     "meets_exit_criteria": ("达到退出标准", "meets exit criteria"),
-    "unmet_guarantees": ("未达标的两不愁三保障", "unmet guarantees"),
+    "unmet_guarantees": ("两不愁三保障未达标项", "basic guarantees not met"),
     "marginal": ("防返贫边缘户", "marginal (return risk)"),
     "reasons": ("主要原因", "main reasons"),
     "measures": ("建议帮扶措施", "recommended measures"),
