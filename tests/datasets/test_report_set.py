@@ -55,6 +55,7 @@ def test_a_new_set_replaces_the_previous_one_whole(tmp_path):
         "village_1.html",
     ]  # the first run's third page is gone with its set
     assert (tmp_path / "reports").is_symlink()
+    assert (tmp_path / "reports").resolve().stat().st_mode & 0o755 == 0o755  # others may read
     assert len(list((tmp_path / ".reports.sets").iterdir())) == 1
     assert dataset.load()["listing"]["run"].eq("second").all()
 

@@ -26,6 +26,17 @@ from ecpa_pipeline.errors import ProjectError
 SETS = ".{name}.sets"
 
 
+def _umask() -> int:
+    """The process's umask, read without setting it (``os.umask`` would change it for every
+    thread for a moment); 022 where the system does not say."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return 0o022
+    line = next((x for x in status.splitlines() if x.startswith("Umask:")), "Umask: 0022")
+    return int(line.split()[1], 8)
+
+
 class ReportSetDataset(AbstractDataset[dict, dict]):
     """A report folder (``path``) whose files (``parts``: a dataset configuration each, with
     ``at``, its file or folder within the set, in place of ``filepath``/``path``) are saved
@@ -86,6 +97,7 @@ class ReportSetDataset(AbstractDataset[dict, dict]):
             folder = Path(
                 tempfile.mkdtemp(prefix=f"{time.strftime('%Y%m%dT%H%M%S')}-", dir=self._sets)
             )
+            folder.chmod(0o777 & ~_umask())  # as a folder made by mkdir (mkdtemp's is 0700)
             try:
                 for name, part in data.items():
                     self._part(name, folder).save(part)
@@ -101,7 +113,7 @@ class ReportSetDataset(AbstractDataset[dict, dict]):
             self._path.rename(self._sets / "earlier")
         link = self._path.with_name(f".{self._path.name}.{os.getpid()}.link")
         link.unlink(missing_ok=True)
-        link.symlink_to(folder.relative_to(self._path.parent))
+        link.symlink_to(os.path.relpath(folder, self._path.parent))
         os.replace(link, self._path)
         for old in self._sets.iterdir():
             if old != folder:
