@@ -25,12 +25,11 @@ import pandas as pd
 from kedro.config import OmegaConfigLoader
 
 from ecpa_pipeline.manifest import file_digest, read_manifest, relative, write_manifest
+from ecpa_pipeline.pipelines.cleaning.ledger import years_of
 from ecpa_pipeline.settings import CONFIG_LOADER_ARGS, PROJECT_ROOT
 
 IDENTITIES = Path("03_primary/restricted/person_identities.parquet")
 QUARANTINE = Path("02_intermediate/row_issues.parquet")
-#: A file name's year (``registry_2016.csv``), as the cleaning reads it.
-_YEAR = r"(?<!\d)((?:19|20)\d{2})(?!\d)"
 
 
 def retention_years(env: str = "local") -> int:
@@ -66,16 +65,16 @@ def purge(data_dir: Path, retention: int, today: datetime.date) -> dict:
     quarantine = data_dir / QUARANTINE
     if quarantine.is_file():
         ledger = pd.read_parquet(quarantine)
-        year = pd.to_numeric(ledger["source_file"].str.extract(_YEAR)[0], errors="coerce")
-        old = (year < first_kept) & ledger["raw_values"].fillna("").ne("")
+        old = (years_of(ledger["source_file"]) < first_kept) & ledger["raw_values"].fillna("").ne(
+            ""
+        )
         if old.any():
             ledger.loc[old, "raw_values"] = ""
             _rewrite(data_dir, quarantine, ledger)
         done["raw_values_emptied"] = int(old.sum())
     raw = data_dir / "01_raw"
     exports = sorted(p for p in raw.rglob("*") if p.is_file() and "_truth" not in p.parts)
-    names = pd.Series([p.name for p in exports], dtype="str")
-    years = pd.to_numeric(names.str.extract(_YEAR)[0], errors="coerce")
+    years = years_of(pd.Series([p.name for p in exports], dtype="str"))
     done["raw_exports_of_purged_years"] = [
         relative(p, raw) for p, old in zip(exports, years < first_kept, strict=True) if old
     ]

@@ -15,7 +15,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from ecpa_pipeline.errors import ProjectError
 
-from .raw_scan import READ_SUFFIXES, Skipped, scan, unsourced
+from .raw_scan import READ_SUFFIXES, Skipped, relative, scan, unsourced
 
 logger = logging.getLogger(__name__)
 
@@ -431,7 +431,7 @@ def _copies(files: list[Path], root: Path) -> dict[Path, str]:
             continue  # a header alone: two shops without orders export the same bytes
         digest = hashlib.sha256(data).hexdigest()
         if digest in seen:
-            copies[path] = str(PurePosixPath(seen[digest].relative_to(root)))
+            copies[path] = relative(seen[digest], root)
         else:
             seen[digest] = path
     return copies
@@ -502,7 +502,7 @@ class RawFilesDataset(AbstractDataset[None, dict[str, Callable[[], pa.Table]]]):
         copies = _copies(files, self._root)
         loaders = {}
         for path in files:
-            name = str(PurePosixPath(path.relative_to(self._root)))
+            name = relative(path, self._root)
             if path in copies:
                 loaders[name] = lambda name=name, of=copies[path]: _refuse_copy(name, of)
             else:

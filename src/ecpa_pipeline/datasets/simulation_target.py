@@ -8,7 +8,7 @@ simulation start only where that cannot happen, and marks the folder as the simu
 from __future__ import annotations
 
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from kedro.io import AbstractDataset, DatasetError
@@ -16,7 +16,7 @@ from kedro.io import AbstractDataset, DatasetError
 from ecpa_pipeline.errors import ProjectError
 
 from .raw_files import printable
-from .raw_scan import PROJECT_FILES
+from .raw_scan import PROJECT_FILES, relative
 
 #: The file that says a raw folder was made by the simulator.
 MARKER = ".ecpa_simulated"
@@ -47,7 +47,7 @@ class SimulationTargetDataset(AbstractDataset[None, str]):
     def load(self) -> str:
         root = self._root
         entries = sorted(
-            str(PurePosixPath(p.relative_to(root)))
+            relative(p, root)
             for p in (root.rglob("*") if root.is_dir() else [])
             if not p.is_dir() or p.is_symlink()
         )

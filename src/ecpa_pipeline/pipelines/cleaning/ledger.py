@@ -88,10 +88,20 @@ def household_in_detail(detail: pd.Series) -> pd.Series:
     return detail.str.split(" ", n=1).str[0]
 
 
+#: The 4-digit year in a file name (``registry_2016.csv``).
+YEAR_IN_NAME = r"(?<!\d)(20\d{2}|19\d{2})(?!\d)"
+
+
 def year_of(file: str) -> int | None:
     """The 4-digit year in a file name (``registry_2016.csv`` → 2016), if any."""
-    match = re.search(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)", file.rsplit("/", 1)[-1])
+    match = re.search(YEAR_IN_NAME, file.rsplit("/", 1)[-1])
     return int(match.group(1)) if match else None
+
+
+def years_of(files: pd.Series) -> pd.Series:
+    """``year_of`` of each file (NA where its name has none), vectorised."""
+    names = files.astype("str").str.rsplit("/", n=1).str[-1]
+    return pd.to_numeric(names.str.extract(YEAR_IN_NAME)[0], errors="coerce")
 
 
 def read_source(

@@ -29,7 +29,6 @@ from .ledger import (
 )
 
 SOURCE = "registry"
-#: Checks that quarantine every row of a household-year (detail: the household code).
 #: Checks that quarantine a household-year whole; the ledger detail starts with its code.
 HOUSEHOLD_CHECKS = ("headless_household", "two_heads", "person_in_two_households")
 PERSON_CODES = {
@@ -287,12 +286,13 @@ def _wrongly_listed(persons: pd.DataFrame, well_formed: pd.Series) -> list[tuple
     still in, so a household whose only head row was quarantined has no head."""
     household = [FILE, "household_code"]
     is_head = persons["relation"].eq("户主").fillna(False)
+    # Only a well-formed ID number names a person (a malformed one links nobody).
+    by_id = persons[[*household, "id_number"]].assign(
+        id_number=persons["id_number"].where(well_formed)
+    )
 
     def id_in_another_household(remaining: np.ndarray) -> pd.Series:
-        listed = persons.loc[remaining, [*household, "id_number"]]
-        return sharing_a_person(
-            listed.assign(id_number=listed["id_number"].where(well_formed)), "id_number"
-        )
+        return sharing_a_person(by_id.loc[remaining], "id_number")
 
     def heads(remaining: np.ndarray) -> pd.Series:
         keys = [persons.loc[remaining, c] for c in household]
@@ -302,12 +302,7 @@ def _wrongly_listed(persons: pd.DataFrame, well_formed: pd.Series) -> list[tuple
         (
             "person_in_two_households",
             id_in_another_household,
-            sharing_detail(
-                persons[[*household, "id_number"]].assign(
-                    id_number=persons["id_number"].where(well_formed)
-                ),
-                "id_number",
-            ),
+            sharing_detail(by_id, "id_number"),
         ),
         (HOUSEHOLD_CHECKS[0], lambda remaining: heads(remaining) == 0, persons["household_code"]),
         (HOUSEHOLD_CHECKS[1], lambda remaining: heads(remaining) > 1, persons["household_code"]),

@@ -66,21 +66,14 @@ def pick(
     return mask if eligible is None else mask & eligible
 
 
-def mark(frame: pd.DataFrame, mask: np.ndarray, code: str) -> None:
-    """Record defect ``code`` on the rows of ``frame`` selected by ``mask`` (in place)."""
+def mark(frame: pd.DataFrame, mask: np.ndarray, code: str, column: str = MARK) -> None:
+    """Record defect ``code`` on the rows of ``frame`` selected by ``mask`` (in place); in
+    ``column=ALSO`` the rows stay eligible for defects drawn later among unmarked rows."""
     if code not in EXPECTED_OUTCOME:
         raise KeyError(f"Unknown defect code {code!r}: add it to EXPECTED_OUTCOME")
-    frame.loc[mask, MARK] = frame.loc[mask, MARK] + code + ";"
-
-
-def mark_also(frame: pd.DataFrame, mask: np.ndarray, code: str) -> None:
-    """Record defect ``code`` on the selected rows in ``ALSO`` (in place): in the truth like
-    ``mark``, yet the rows stay eligible for defects drawn later among unmarked rows."""
-    if code not in EXPECTED_OUTCOME:
-        raise KeyError(f"Unknown defect code {code!r}: add it to EXPECTED_OUTCOME")
-    if ALSO not in frame:
-        frame[ALSO] = ""
-    frame.loc[mask, ALSO] = frame.loc[mask, ALSO] + code + ";"
+    if column not in frame:
+        frame[column] = ""
+    frame.loc[mask, column] = frame.loc[mask, column] + code + ";"
 
 
 def with_marks(frame: pd.DataFrame) -> pd.DataFrame:

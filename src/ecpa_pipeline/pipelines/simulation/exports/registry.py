@@ -8,7 +8,7 @@ import pandas as pd
 from ecpa_pipeline.domain.registry import HOUSEHOLD_FIELDS
 from ecpa_pipeline.domain.resident_id import check_characters
 
-from ..defects import MARK, duplicate_rows, fullwidth, mark, mark_also, pick, with_marks
+from ..defects import ALSO, MARK, duplicate_rows, fullwidth, mark, pick, with_marks
 from ..households import ADULT_EDUCATION
 from . import BOOLEAN_STYLES, MISSING_MARKERS, _bool, _headers, _num
 
@@ -159,7 +159,7 @@ def person_rows(
     keys = ["person_code", "household_code"]
     first = pd.MultiIndex.from_frame(frame[keys]).isin(pd.MultiIndex.from_frame(listed_first))
     copied = frame[MARK].str.contains(PERSON_IN_TWO) | (frame[MARK] == "registry_duplicate_row;")
-    mark_also(frame, first & ~copied.to_numpy(), PERSON_IN_TWO)
+    mark(frame, first & ~copied.to_numpy(), PERSON_IN_TWO, column=ALSO)
     return frame
 
 
@@ -326,5 +326,6 @@ def _same_id_in_two_households(frame: pd.DataFrame, rates: dict, rng) -> pd.Data
     copies[MARK] = "registry_same_id_two_households;"
     first = np.flatnonzero(movers)[elsewhere]  # the listings copied, marked too
     frame = pd.concat([frame, copies], ignore_index=True)
-    mark_also(frame, np.isin(np.arange(len(frame)), first), "registry_same_id_two_households")
+    also = np.isin(np.arange(len(frame)), first)
+    mark(frame, also, "registry_same_id_two_households", column=ALSO)
     return frame
