@@ -6,10 +6,12 @@ import copy
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import sync_playwright
 
 # Telemetry off for everything the tests start (kedro-telemetry and MLflow are separate).
 os.environ.update(
@@ -246,3 +248,39 @@ def assert_no_personal_data(store: Path, data: Path) -> None:
         text = path.read_bytes().decode("utf-8", errors="ignore")
         leaked = [n for n in needles if n in text] + [n for n in names if n in text]
         assert not leaked, (path, leaked[:3])
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: Chinese characters (and full-width punctuation): none in an English report but in names.
+CJK = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's, driven by Playwright) for the officials' pages."""
+    if not CHROMIUM.exists():
+        pytest.fail("headless Chromium is missing: `make browser` installs Debian's chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, path: Path) -> tuple:
+    """``path`` opened in a new tab at a laptop's size: the page, the errors it logs (console
+    errors and uncaught exceptions) and the seconds until its ``load`` event."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    start = time.perf_counter()
+    page.goto(path.as_uri(), wait_until="load")
+    return page, errors, time.perf_counter() - start

@@ -42,8 +42,9 @@ def test_make_run_simulates_an_empty_raw_folder_then_runs_the_default_pipeline(t
     assert ranking.is_symlink() and not (PROJECT_ROOT / "household_list.csv").exists()
     listed = pd.read_csv(ranking / "household_list.csv")
     assert len(listed) > 10 and (listed["model_version"] == 1).all()
-    assert len(list((ranking / "workbooks").glob("*.xlsx"))) == listed["county_code"].nunique()
-    assert len(list((ranking / "html").glob("*.html"))) == listed["county_code"].nunique()
+    per_language = 2 * listed["county_code"].nunique()  # zh and en
+    assert len(list((ranking / "workbooks").glob("*.xlsx"))) == per_language
+    assert len(list((ranking / "html").glob("*.html"))) == per_language
 
     # Raw files present: nothing is simulated, real exports are never overwritten (the step
     # `make run` takes before the pipelines).

@@ -365,3 +365,31 @@ def test_auto_calibration_is_chosen_a_period_ahead_where_time_allows(survey, tra
 def test_a_table_that_cannot_be_modelled_as_configured_stops_with_one_line(survey, change, message):
     with pytest.raises(ValueError, match=message):
         split.split_transitions(change(survey), PARAMS)
+
+
+def test_reasons_group_features_leave_out_context_and_small_effects(trained):
+    """Land and children say one thing here ("assets"), the province is context (never a
+    reason); a reason's contribution is the sum of its features' and must reach the minimum."""
+    features = trained["features"]
+    reasons = {
+        "context": ["province_name"],
+        "min_contribution": 0.05,
+        "groups": {"assets": {"zh": "家庭资产", "en": "assets", "features": ["land", "kid*"]}},
+    }
+    params = PARAMS | {"reasons": reasons}
+    explained = nodes.explain_exit(trained["encoder"], trained["booster"], features, params)
+    codes = explained[["factor_1", "factor_2", "factor_3"]]
+    assert set(codes.stack()) <= {"assets", "wage", ""}
+    assert (explained["factor_3"] == "").all()  # two reasons: the third slot stays empty
+    stacked = codes.stack()
+    shown = stacked[stacked != ""].groupby(level=0)
+    assert not shown.apply(lambda r: r.duplicated().any()).any()  # never one reason twice
+    contributions = model.contributions(trained["encoder"], trained["booster"], features)
+    assets = contributions["land"] + contributions["kids"]
+    first = explained["factor_1"] == "assets"
+    assert np.allclose(
+        explained.loc[first, "factor_1_contribution"], assets[first.to_numpy()].round(4)
+    )
+    assert (explained.loc[first, "factor_1_zh"] == "家庭资产").all()
+    small = explained["factor_2_contribution"].abs() < 0.05
+    assert (explained.loc[small, "factor_2"] == "").all() and small.any()

@@ -42,19 +42,18 @@ def hostile(trained_store, tmp_path_factory):
 
 def test_county_names_never_leave_the_report_folders(hostile):
     root, out = hostile
-    (workbook,) = (out / "workbooks").iterdir()
-    (page,) = (out / "html").iterdir()
-    assert (
-        workbook.name.endswith(".xlsx") and "/" not in workbook.stem and ".." not in workbook.name
-    )
-    assert page.parent == out / "html" and ".." not in page.name
+    workbooks = sorted((out / "workbooks").iterdir())
+    pages = sorted((out / "html").iterdir())
+    assert [p.suffix for p in workbooks] == [".xlsx"] * 2 and len(pages) == 2  # zh and en
+    for path in [*workbooks, *pages]:
+        assert path.parent.parent == out and "/" not in path.stem and ".." not in path.name
     written = {p.resolve() for p in root.rglob("*") if p.is_file() and "HYPERLINK" in p.name}
-    assert written == {workbook.resolve(), page.resolve()}  # the report set's folder
+    assert written == {p.resolve() for p in [*workbooks, *pages]}  # the report set's folder
 
 
 def test_no_workbook_cell_is_a_formula_and_the_text_is_kept(hostile):
     _, out = hostile
-    (path,) = (out / "workbooks").glob("*.xlsx")
+    (path,) = (out / "workbooks").glob("*_zh.xlsx")
     with zipfile.ZipFile(path) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
         assert len(sheets) > 2  # summary sheets and one per village
@@ -90,7 +89,7 @@ def test_no_csv_cell_starts_a_formula(hostile):
 
 def test_the_html_report_shows_the_names_as_text(hostile):
     _, out = hostile
-    (page,) = (out / "html").glob("*.html")
+    (page,) = (out / "html").glob("*_zh.html")
     text = page.read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in text
     assert html.escape(HOSTILE["village"], quote=False) in text

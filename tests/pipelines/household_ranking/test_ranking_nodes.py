@@ -304,7 +304,7 @@ def test_selecting_a_year_without_registered_households_fails_clearly(parameters
     assert rows["household_key"].tolist() == ["b"] and basis["year"] == 2019
 
 
-def test_officials_view_masks_ids_and_phones_and_hides_names_by_default(params):
+def test_officials_view_masks_ids_and_phones_and_hides_names_by_default(parameters):
     measured = pd.DataFrame(
         {
             "head_name": ["张三"],
@@ -312,14 +312,16 @@ def test_officials_view_masks_ids_and_phones_and_hides_names_by_default(params):
             "head_phone": ["13812345678"],
         }
     )
-    view = nodes.officials_view(measured, params)
+    officials = parameters["officials"]
+    view = nodes.officials_view(measured, officials)
     assert "head_name" not in view
     assert view.iloc[0].to_dict() == {
         "head_id_number": "5221**********123X",
         "head_phone": "138****5678",
     }
-    report = params["report"] | {"show_names": True, "mask_personal_data": False}
-    shown = nodes.officials_view(measured, params | {"report": report})
+    shown = nodes.officials_view(
+        measured, officials | {"show_names": True, "mask_personal_data": False}
+    )
     assert shown.iloc[0].to_dict() == measured.iloc[0].to_dict()
 
 

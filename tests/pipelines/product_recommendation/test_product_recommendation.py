@@ -8,6 +8,7 @@ import shutil
 
 import mlflow
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -15,7 +16,7 @@ from ecpa_pipeline.pipelines import cleaning
 from ecpa_pipeline.pipelines.cleaning.market import no_market_index
 from ecpa_pipeline.pipelines.product_recommendation import features, nodes
 from ecpa_pipeline.pipelines.product_recommendation.pipeline import create_pipeline
-from tests.conftest import run_pipeline
+from tests.conftest import open_page, run_pipeline
 
 V1, V2 = "520122101201", "520122101202"  # two villages of one township
 V3 = "520123101201"  # a village of another county whose township has the same name
@@ -205,7 +206,19 @@ def test_two_lists_per_village_split_by_current_production(recommended):
     )
     assert (recs.loc[category == "蜂产品", "scale_unit"] == "箱").all()
     assert (recs.loc[category == "畜禽肉", "scale_unit"] == "头").all()
-    assert (recs.loc[~category.isin(["蜂产品", "畜禽肉"]), "scale_unit"] == "亩").all()
+    assert (recs.loc[category == "加工食品", "scale_unit"] == "公斤/年").all()  # no area
+    own = ["蜂产品", "畜禽肉", "加工食品"]
+    assert (recs.loc[~category.isin(own), "scale_unit"] == "亩").all()
+    # The expand list at the village's current scale, the develop list at the standard one.
+    expand = recs["list"] == "expand"
+    current = chosen["area_mu"].where(~category.eq("加工食品").to_numpy(), chosen["output_kg"])
+    assert np.allclose(recs.loc[expand, "standard_scale"], current[expand.to_numpy()])
+    assert recs.loc[expand, "expected_revenue_band"].str.contains("按现有").all()
+    assert recs.loc[~expand, "expected_revenue_band"].str.contains("按标准").all()
+    # Names in every row, revenues in whole yuan, a short why beside the whole evidence.
+    assert recs[["township", "village", "product_name_en"]].notna().all().all()
+    assert (recs["expected_revenue_yuan"] == recs["expected_revenue_yuan"].round()).all()
+    assert (recs["why_zh"].str.len() < recs["rationale_zh"].str.len()).mean() > 0.9
 
 
 @pytest.mark.slow
@@ -217,19 +230,54 @@ def test_constraints_are_honoured_and_the_removed_products_are_listed(recommende
     assert not (
         chosen["perishability"].isin(["极高", "高"]) & ~chosen["express_point"].astype(bool)
     ).any()
+    # Never outside the catalogue's terrain and elevation range, never below the minimum.
+    assert chosen["terrain_fit"].astype(bool).all()
+    assert (chosen["elevation_gap_m"].fillna(0) == 0).all()
+    minimum = recommended["params"]["constraints"]["min_expected_revenue_yuan"]
+    assert (recs["expected_revenue_yuan"] >= minimum).all()
     excluded = pd.read_csv(
         recommended["data"] / "07_model_output" / "village_product_exclusions.csv",
         dtype={"village_code": str},
     )
     removed = latest.loc[pd.MultiIndex.from_frame(excluded[["village_code", "product_code"]])]
-    blocked = (removed["perishability"].eq("极高") & removed["cold_chain_missing"]) | (
-        removed["perishability"].isin(["极高", "高"]) & ~removed["express_point"].astype(bool)
+    blocked = (
+        (removed["perishability"].eq("极高") & removed["cold_chain_missing"])
+        | (removed["perishability"].isin(["极高", "高"]) & ~removed["express_point"].astype(bool))
+        | ~removed["terrain_fit"].astype(bool)
+        | (removed["elevation_gap_m"].fillna(0) > 0)
+        | (excluded["expected_revenue_yuan"].to_numpy() < minimum)
     )
     assert blocked.all()
-    assert set(excluded["reason_en"]) <= {
+    reasons = excluded["reason_en"].str.replace(r"\d[\d,]*", "N", regex=True)
+    assert set(reasons) <= {
         "very perishable and no cold chain",
         "perishable and no express point",
+        "the village's terrain is not among the catalogue's terrains for it",
+        "the village lies at N m, N m outside the catalogue's range",
+        "expected online revenue about N yuan a year, under the N minimum",
     }
+    assert excluded[["township", "village"]].notna().all().all()
+
+
+@pytest.mark.slow
+def test_officials_product_lists_are_published_per_language(recommended, browser):
+    """The product lists in the officials' design: one workbook and one page per county and
+    language, one line per product, the left-out products with their reasons."""
+    out = recommended["data"] / "08_reporting" / "product_lists"
+    recs = _recommendations(recommended["data"])
+    for language in ("zh", "en"):
+        (page_file,) = (out / "html").glob(f"*_{language}.html")
+        (book_file,) = (out / "workbooks").glob(f"*_{language}.xlsx")
+        book = openpyxl.load_workbook(book_file)
+        lists = book[book.sheetnames[1]]
+        assert lists.max_row - 1 == len(recs)
+        revenue = lists.cell(2, 6)  # expected revenue, after place, list, rank and product
+        assert isinstance(revenue.value, (int, float)) and revenue.number_format == "#,##0"
+        page, errors, seconds = open_page(browser, page_file)
+        assert page.locator("#product_lists tbody tr").count() == min(50, len(recs))
+        shot = recommended["data"] / "08_reporting" / f"product_lists_first_screen_{language}.png"
+        page.screenshot(path=str(shot))
+        assert not errors and seconds < 2
 
 
 @pytest.mark.slow
@@ -271,9 +319,15 @@ def test_the_model_is_registered_and_reloads_to_the_same_expected_revenue(recomm
     first = min(versions, key=lambda v: int(v.version))
     loaded = mlflow.pyfunc.load_model(f"models:/village_products/{first.version}")
     recs = _recommendations(recommended["data"])
+    # The expand list at the village's current scale (standard_scale holds the scale used).
+    key = ["village_code", "product_code"]
+    expand = recs[recs["list"] == "expand"].set_index(key)["standard_scale"]
+    latest = latest.assign(at_scale=expand.reindex(pd.MultiIndex.from_frame(latest[key])).values)
     expected = loaded.predict(latest).set_axis(latest.index)
     merged = latest.join(expected).merge(recs, on=["village_code", "product_code"])
-    assert np.allclose(merged["expected_revenue_yuan_x"], merged["expected_revenue_yuan_y"])
+    assert np.allclose(
+        merged["expected_revenue_yuan_x"].round(), merged["expected_revenue_yuan_y"]
+    )  # whole yuan in the list
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ nodes serve another household survey by catalog and parameters alone."""
 from __future__ import annotations
 
 import logging
+from fnmatch import fnmatch
 
 import numpy as np
 import pandas as pd
@@ -300,29 +301,69 @@ def fairness_table(scores: pd.DataFrame, test: pd.DataFrame, params: dict) -> pd
     return pd.DataFrame(rows)
 
 
+def reason_groups(features: list[str], params: dict) -> tuple[list[str], np.ndarray, dict]:
+    """How a model's features become officials' reasons (``reasons`` in its parameters):
+    features that say the same thing form one reason (income per person and income against
+    the line are one "income"), ``context`` features (the year, the county: the plan, not the
+    household) are never a reason, any other feature is a reason of its own.
+
+    Returns:
+        the reason codes, the membership matrix (features × reasons, 0/1) and each reason's
+        ``{zh, en}`` name.
+    """
+    settings = params.get("reasons") or {}
+    context = [f for f in features if any(fnmatch(f, p) for p in settings.get("context", []))]
+    names = params["features"] if isinstance(params["features"], dict) else {}
+    group_of, labels = {}, {}
+    for code, group in (settings.get("groups") or {}).items():
+        for feature in features:
+            if feature not in group_of and any(fnmatch(feature, p) for p in group["features"]):
+                group_of[feature] = code
+        labels[code] = {language: group[language] for language in ("zh", "en")}
+    for feature in features:
+        if feature not in context and feature not in group_of:
+            group_of[feature] = feature
+            named = names.get(feature) or {}
+            labels[feature] = {lang: named.get(lang, feature) for lang in ("zh", "en")}
+    codes = list(dict.fromkeys(group_of[f] for f in features if f in group_of))
+    membership = np.zeros((len(features), len(codes)))
+    for i, feature in enumerate(features):
+        if feature in group_of:
+            membership[i, codes.index(group_of[feature])] = 1.0
+    return codes, membership, labels
+
+
 def explain_exit(
     encoder: FeatureEncoder, booster, features: pd.DataFrame, params: dict
 ) -> pd.DataFrame:
-    """Each household's three strongest reasons: the factor (column and readable words), the
-    household's value of it (as text) and its signed contribution to the log-odds of exit
-    (positive: towards exit)."""
+    """Each household's three strongest reasons: the reason (code and readable words), the
+    household's value of its first feature (as text) and its signed contribution to the
+    log-odds (positive: towards the label) — the sum of its features' SHAP contributions. A
+    reason that moves the log-odds by less than ``reasons.min_contribution`` is left empty."""
     contrib = contributions(encoder, booster, features)
-    # ``features`` is a list of columns, or a mapping of each column to its {zh, en} names.
-    names = params["features"] if isinstance(params["features"], dict) else {}
-    order = np.argsort(-np.abs(contrib.to_numpy()), axis=1)[:, :3]
-    columns = np.array(contrib.columns)
+    codes, membership, labels = reason_groups(list(contrib.columns), params)
+    grouped = contrib.to_numpy() @ membership
+    # Fewer than three reasons (a small survey): the missing ones are empty, never absent.
+    pad = max(0, 3 - len(codes))
+    grouped = np.hstack([grouped, np.zeros((len(grouped), pad))])
+    order = np.argsort(-np.abs(grouped), axis=1, kind="stable")[:, :3]
+    lead = [int(np.flatnonzero(membership[:, j])[0]) for j in range(len(codes))] + [0] * pad
+    minimum = float((params.get("reasons") or {}).get("min_contribution", 0.0))
+    codes_ = np.array([*codes, *[""] * pad], dtype=object)
     values = features[encoder.features]
     rows = np.arange(len(contrib))
     out = pd.DataFrame({params["id_column"]: features[params["id_column"]].to_numpy()})
     for i in range(3):
-        factor = columns[order[:, i]]
-        value = contrib.to_numpy()[rows, order[:, i]]
+        value = grouped[rows, order[:, i]]
+        shown = (np.abs(value) >= minimum) & (order[:, i] < len(codes))
+        factor = np.where(shown, codes_[order[:, i]], "")
         out[f"factor_{i + 1}"] = factor
-        out[f"factor_{i + 1}_value"] = _values_as_text(values, order[:, i])
+        text = _values_as_text(values, np.array(lead)[order[:, i]])
+        out[f"factor_{i + 1}_value"] = np.where(shown, text, "")
         for language in ("zh", "en"):
-            readable = {f: (names.get(f) or {}).get(language, f) for f in encoder.features}
+            readable = {c: labels[c][language] for c in codes} | {"": ""}
             out[f"factor_{i + 1}_{language}"] = pd.Series(factor).map(readable).to_numpy()
-        out[f"factor_{i + 1}_contribution"] = value.round(4)
+        out[f"factor_{i + 1}_contribution"] = np.where(shown, value, 0.0).round(4)
     return out
 
 

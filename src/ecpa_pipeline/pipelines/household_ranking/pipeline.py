@@ -61,13 +61,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.officials_view,
-                ["household_measures", _P],
+                ["household_measures", "params:officials"],
                 "officials_household_view",
                 name="officials_view_node",
             ),
             Node(
                 report.household_list_csv,
-                ["officials_household_view", "ranking_provenance", _P],
+                ["officials_household_view", "ranking_provenance", _P, "params:officials"],
                 "household_list",
                 name="household_list_csv_node",
             ),
@@ -80,6 +80,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "village_products_for_measures",
                     "ranking_provenance",
                     _P,
+                    "params:officials",
                 ],
                 ["county_workbooks", "county_html_reports"],
                 name="county_reports_node",

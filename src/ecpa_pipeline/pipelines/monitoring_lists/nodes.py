@@ -127,6 +127,7 @@ def warning_list(
         .merge(_places(villages), on="village_code", how="left")
     )
     need, down = [score, "raw_score", "household_code"], [False, False, True]
+    table["able_labour"] = table["n_labour_ordinary"] + table["n_labour_skilled"]
     table["rank_county"] = rank_within(table, need, down, "county_code")
     table["risk_band"] = risk_band(table["rank_county"], table["county_code"], params["risk_bands"])
     table["rank_village"] = rank_within(table, need, down, "village_code")
@@ -144,7 +145,6 @@ def elimination_status(
     villages: pd.DataFrame,
     keys: pd.DataFrame,
     provenance: dict,
-    measure_columns: dict,
     params: dict,
 ) -> pd.DataFrame:
     """Every household monitored at the end of the listed year against the risk-elimination
@@ -170,7 +170,9 @@ def elimination_status(
     hh["months_monitored"] = months.astype("Int64")
     hh["unmet_criteria"] = codes
     hh["meets_elimination_criteria"] = codes == ""
-    hh["measure_names"] = _measure_names(hh, measures, measure_columns)
+    in_place = hh[measures].fillna(False).astype(bool)
+    codes_of = {c: c.removeprefix("measure_") for c in measures}
+    hh["measures_in_place"] = joined_names(in_place, codes_of)  # report.MEASURES_IN_PLACE
     hh = (
         hh.merge(keys, on="household_code", how="left")
         .drop(columns=["county_code"], errors="ignore")
@@ -180,18 +182,6 @@ def elimination_status(
         ["county_code", "meets_elimination_criteria", "village_code", "household_code"],
         ascending=[True, False, True, True],
     ).reset_index(drop=True)
-
-
-def _measure_names(hh: pd.DataFrame, measures: list[str], columns: dict) -> pd.Series:
-    """The measures in place, in the export's words (``measure_<suffix>`` → 产业帮扶 …;
-    ``columns``: cleaning.monitoring_measures)."""
-    names = {f"measure_{suffix}": zh for zh, suffix in columns.items()}
-    text = pd.Series("", index=hh.index, dtype="str")
-    for column in measures:
-        has = hh[column].fillna(False).astype(bool)
-        word = names.get(column, column)
-        text = text.where(~has, text + np.where(text == "", "", "、") + word)
-    return text
 
 
 def audit_list(warnings: pd.DataFrame, elimination: pd.DataFrame, provenance: dict):

@@ -9,17 +9,23 @@ import pandas as pd
 
 RECOMMENDATION_COLUMNS = [
     "village_code",
+    "township",
+    "village",
     "list",
     "rank",
     "product_code",
     "product_name",
+    "product_name_en",
     "expected_revenue_yuan",
     "revenue_low_yuan",
     "revenue_high_yuan",
     "standard_scale",
     "scale_unit",
+    "scale_unit_en",
     "expected_revenue_band",
     "expected_revenue_band_en",
+    "why_zh",
+    "why_en",
     "rationale_zh",
     "rationale_en",
     "village_sales_yuan",
@@ -28,10 +34,13 @@ RECOMMENDATION_COLUMNS = [
 ]
 EXCLUSION_COLUMNS = [
     "village_code",
+    "township",
+    "village",
     "list",
     "would_rank",
     "product_code",
     "product_name",
+    "product_name_en",
     "expected_revenue_yuan",
     "reason_zh",
     "reason_en",
@@ -39,21 +48,57 @@ EXCLUSION_COLUMNS = [
 
 
 def constraint_reasons(rows: pd.DataFrame, constraints: dict) -> pd.DataFrame:
-    """Why a hard constraint removes a product from a village ('' where none does)."""
+    """Why a hard constraint removes a product from a village ('' where none does): no cold
+    chain or express point for a perishable product, a terrain or elevation outside the
+    catalogue's range (``catalogue_range``), too little expected revenue
+    (``min_expected_revenue_yuan``). The first that applies is named."""
     no_cold = rows["perishability"].isin(constraints["needs_cold_chain_levels"]) & rows[
         "cold_chain_missing"
     ].astype(bool)
     no_express = rows["perishability"].isin(constraints["perishable"]) & ~rows[
         "express_point"
     ].fillna(False).astype(bool)
+    in_range = constraints.get("catalogue_range", False)
+    off_terrain = in_range & ~rows["terrain_fit"].fillna(False).astype(bool)
+    gap = rows["elevation_gap_m"].fillna(0)
+    off_elevation = in_range & (gap > 0)
+    minimum = float(constraints.get("min_expected_revenue_yuan") or 0)
+    too_little = rows["expected_revenue_yuan"] < minimum
+    elevation = rows["elevation_m"].fillna(0).round().astype(int).map("{:,}".format)
+    off_by = gap.round().astype(int).map("{:,}".format)
+    expected = rows["expected_revenue_yuan"].round().astype(int).map("{:,}".format)
+    floor = f"{minimum:,.0f}"
+    conditions = [no_cold, no_express, off_terrain, off_elevation, too_little]
     return pd.DataFrame(
         {
             "zh": np.select(
-                [no_cold, no_express], ["极易腐，本村无冷链", "易腐，本村无快递服务点"], ""
+                conditions,
+                [
+                    "极易腐，本村无冷链",
+                    "易腐，本村无快递服务点",
+                    "本村地形（" + rows["terrain"].astype(str) + "）不在产品目录适宜地形内",
+                    "本村海拔 " + elevation + " 米，偏离产品目录适宜范围 " + off_by + " 米",
+                    "预期网销收入约 " + expected + " 元/年，低于最低 " + floor + " 元",
+                ],
+                "",
             ),
             "en": np.select(
-                [no_cold, no_express],
-                ["very perishable and no cold chain", "perishable and no express point"],
+                conditions,
+                [
+                    "very perishable and no cold chain",
+                    "perishable and no express point",
+                    "the village's terrain is not among the catalogue's terrains for it",
+                    "the village lies at "
+                    + elevation
+                    + " m, "
+                    + off_by
+                    + " m outside the catalogue's range",
+                    "expected online revenue about "
+                    + expected
+                    + " yuan a year, under the "
+                    + floor
+                    + " minimum",
+                ],
                 "",
             ),
         },
@@ -89,28 +134,42 @@ def describe(
     category = top["product_code"].map(products.set_index("product_code")["category"])
     unit = category.map(lambda c: units.get(c, units["default"]))
     unit_zh, unit_en = unit.map(lambda u: u["zh"]), unit.map(lambda u: u["en"])
-    scale = top["standard_scale"].round().astype(int).astype(str)
+    scale = top["standard_scale"].round().astype(int).map("{:,}".format)
+    current = top["list"] == "expand"
     # The range is what comparable producing villages earned when they sold online; the
     # expected revenue (a column of its own) also counts the chance of selling nothing.
     small = top["revenue_high_yuan"] < 1000
-    band_zh = np.where(
-        small,
-        "网销后不足 0.1 万元/年",
-        "网销后约 "
-        + _wan(top["revenue_low_yuan"])
-        + "–"
-        + _wan(top["revenue_high_yuan"])
-        + " 万元/年",
-    ) + ("（按 " + scale + " " + unit_zh + " 规模）")
-    band_en = np.where(
-        small,
-        "if sold online, under 1,000 yuan a year",
-        "if sold online, about "
-        + _thousands(top["revenue_low_yuan"])
-        + "–"
-        + _thousands(top["revenue_high_yuan"])
-        + " yuan a year",
-    ) + (" at " + scale + " " + unit_en)
+    band_zh = (
+        np.where(
+            small,
+            "网销后不足 0.1 万元/年",
+            "网销后约 "
+            + _wan(top["revenue_low_yuan"])
+            + "–"
+            + _wan(top["revenue_high_yuan"])
+            + " 万元/年",
+        )
+        + np.where(current, "（按现有 ", "（按标准 ")
+        + scale
+        + " "
+        + unit_zh
+        + " 规模）"
+    )
+    band_en = (
+        np.where(
+            small,
+            "if sold online, under 1,000 yuan a year",
+            "if sold online, about "
+            + _thousands(top["revenue_low_yuan"])
+            + "–"
+            + _thousands(top["revenue_high_yuan"])
+            + " yuan a year",
+        )
+        + np.where(current, " at the current ", " at a standard ")
+        + scale
+        + " "
+        + unit_en
+    )
 
     by_terrain, overall = _comparables(latest)
     key = pd.MultiIndex.from_frame(top[["product_code", "terrain"]])
@@ -173,8 +232,8 @@ def describe(
     demand_en = np.where(
         has_demand,
         "national online retail "
-        + (demand / 1e8).round(1).astype(str)
-        + " 100 M yuan ("
+        + (demand / 1e9).round(2).astype(str)
+        + " billion yuan ("
         + year.astype(str)
         + np.where(by_category, ", category estimate", "")
         + "), "
@@ -206,8 +265,7 @@ def describe(
     )
 
     services_zh, services_en = _services(top)
-    current = top["list"] == "expand"
-    area = top["area_mu"].round().astype(int).astype(str)
+    area = top["current_scale"].fillna(0).round().astype(int).map("{:,}".format)
     sales = _wan(top["village_sales_yuan"])
     cert = top["certification"].fillna("")
     own_zh = np.where(
@@ -246,8 +304,13 @@ def describe(
     return pd.DataFrame(
         {
             "scale_unit": unit_zh,
+            "scale_unit_en": unit_en,
             "expected_revenue_band": band_zh,
             "expected_revenue_band_en": band_en,
+            # The short why of a one-line list: the village's own production for the expand
+            # list, what comparable villages earn for the develop list.
+            "why_zh": np.where(current, own_zh, comparable_zh),
+            "why_en": np.where(current, own_en, comparable_en),
             "rationale_zh": _join(parts_zh, "；"),
             "rationale_en": _join(parts_en, "; "),
         },

@@ -98,6 +98,18 @@ def suitability(pairs: pd.DataFrame) -> pd.Series:
     )
 
 
+def potential_settings(params: dict) -> dict:
+    """The potential model's settings with the units of ``scale_units``: categories counted
+    in their own unit (head, hives, kg) have a standard scale of their own; a category with
+    a ``column`` (processed food: ``output_kg``) is sized by that column, not by area."""
+    units = params["scale_units"]
+    return {
+        **params["potential_model"],
+        "own_scale_units": [c for c in units if c != "default" and units[c]["zh"] != "亩"],
+        "scale_columns": {c: u["column"] for c, u in units.items() if u.get("column")},
+    }
+
+
 def fit_potential_model(
     pairs: pd.DataFrame, params: dict, up_to_year: int | None = None
 ) -> PotentialModel:
@@ -106,8 +118,7 @@ def fit_potential_model(
     last = pairs["year"].max() if up_to_year is None else up_to_year
     rows = pairs[pairs["year"].between(params["first_feature_year"], last)]
     started = time.perf_counter()
-    own_units = [c for c in params["scale_units"] if params["scale_units"][c]["zh"] != "亩"]
-    model = PotentialModel({**params["potential_model"], "own_scale_units": own_units}).fit(rows)
+    model = PotentialModel(potential_settings(params)).fit(rows)
     model.training_seconds_ = time.perf_counter() - started
     return model
 
@@ -260,15 +271,23 @@ what producing villages earned against the model when they sold.
 
 
 def recommend(
-    latest: pd.DataFrame, model, products: pd.DataFrame, params: dict
+    latest: pd.DataFrame,
+    model,
+    products: pd.DataFrame,
+    villages: pd.DataFrame,
+    params: dict,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two ranked lists per village for the coming year: *develop* (products it does not
-    produce yet) and *expand* (its current production), each with the expected revenue at
-    standard scale, its range and the evidence in words; hard constraints applied, and the
-    products they removed listed apart.
+    produce yet, expected revenue at the product's standard scale) and *expand* (its current
+    production, at the village's current scale), each with the expected revenue, its range
+    and the evidence in words; hard constraints applied — cold chain, express point, the
+    catalogue's terrain and elevation range, a minimum expected revenue — and the products
+    they removed listed apart with the reason. Fewer than ``top_k`` rows is a valid list.
 
     ``model`` is the registered pyfunc (or anything with the same ``predict``)."""
-    rows = latest.join(model.predict(latest).set_axis(latest.index))
+    settings = PotentialModel(potential_settings(params))
+    current = settings.scale_of(latest).where(produced(latest))
+    rows = latest.join(model.predict(latest.assign(at_scale=current)).set_axis(latest.index))
     rows["list"] = np.where(produced(rows), "expand", "develop")
     rows["suitability"] = suitability(rows)
     rows = rows.sort_values(
@@ -291,12 +310,27 @@ def recommend(
         + 1
     )
     top["observed_sales_rank"] = observed_rank.reindex(top.index)
+    top["current_scale"] = current.reindex(top.index)
     top = top.join(evidence.describe(top, latest, products, params))
     excluded = rows[reason["zh"] != ""].assign(reason_zh=reason["zh"], reason_en=reason["en"])
     excluded = excluded[excluded["would_rank"] <= params["top_k"]]
     return (
-        top[evidence.RECOMMENDATION_COLUMNS].reset_index(drop=True),
-        excluded[evidence.EXCLUSION_COLUMNS].reset_index(drop=True),
+        _named(top, products, villages)[evidence.RECOMMENDATION_COLUMNS],
+        _named(excluded, products, villages)[evidence.EXCLUSION_COLUMNS],
+    )
+
+
+def _named(rows: pd.DataFrame, products: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
+    """Rows with their township, village and English product name, revenues in whole yuan."""
+    places = villages[["village_code", "township", "village"]].drop_duplicates("village_code")
+    names = products[["product_code", "name_en"]].rename(columns={"name_en": "product_name_en"})
+    money = [c for c in rows if c.endswith("_yuan")]
+    return (
+        rows.drop(columns=["township", "village"], errors="ignore")
+        .reset_index(drop=True)
+        .merge(places, on="village_code", how="left", validate="many_to_one")
+        .merge(names, on="product_code", how="left", validate="many_to_one")
+        .assign(**{c: rows[c].round(0).to_numpy() for c in money})  # no 12 decimals
     )
 
 

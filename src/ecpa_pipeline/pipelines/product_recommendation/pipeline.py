@@ -5,7 +5,9 @@ and their evaluation against the LambdaRank ranker and three baselines."""
 
 from kedro.pipeline import Node, Pipeline
 
-from . import features, nodes
+from ecpa_pipeline.officials import report_set
+
+from . import features, nodes, report
 
 _P = "params:product_recommendation"
 
@@ -91,9 +93,27 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.recommend,
-                ["ranking_latest", "village_products_model", "products", _P],
+                ["ranking_latest", "village_products_model", "products", "villages", _P],
                 ["village_product_recommendations", "village_product_exclusions"],
                 name="recommend_node",
+            ),
+            Node(
+                report.county_product_reports,
+                [
+                    "village_product_recommendations",
+                    "village_product_exclusions",
+                    "villages",
+                    "ranking_latest",
+                    "params:officials",
+                ],
+                ["product_workbooks", "product_html_reports"],
+                name="county_product_reports_node",
+            ),
+            Node(
+                report_set,
+                {part: part for part in ("product_workbooks", "product_html_reports")},
+                "product_lists_reports",
+                name="publish_product_lists_node",
             ),
             Node(
                 nodes.sales_monitoring,

@@ -117,7 +117,7 @@ class PotentialModel:
     # -- fitting --------------------------------------------------------------------------
     def fit(self, pairs: pd.DataFrame) -> PotentialModel:
         """Learn from the produced pair-years of ``pairs`` (revenue of the same year)."""
-        rows = pairs[produced(pairs) & (pairs["area_mu"] > 0)]
+        rows = pairs[produced(pairs) & (self.scale_of(pairs) > 0)]
         if rows.empty:
             raise ValueError("No produced village-product with a scale to learn potential from")
         self.with_market_ = "national_demand_yuan" in rows and bool(
@@ -145,10 +145,11 @@ class PotentialModel:
         self.mean_, self.scale_ = numeric.mean(), numeric.std().replace(0, 1).fillna(1)
         # Standard scale: one for all products measured alike (亩; head; hives), the median
         # at which the county produces them, so that products compete on equal footing.
-        self.standard_scale_ = rows.groupby(self._scale_group(rows))["area_mu"].median()
-        self.default_scale_ = float(rows["area_mu"].median())
+        scale = self.scale_of(rows)
+        self.standard_scale_ = scale.groupby(self._scale_group(rows)).median()
+        self.default_scale_ = float(scale.median())
         revenue = rows["village_sales_yuan"].to_numpy(float)
-        log_scale = np.log(rows["area_mu"].to_numpy(float))
+        log_scale = np.log(scale.to_numpy(float))
 
         self.dropped_ = set()
         self.selection_ = self._select(rows, revenue, log_scale)
@@ -226,6 +227,17 @@ class PotentialModel:
         return table.assign(chosen=table.index == simplest)
 
     # -- prediction -----------------------------------------------------------------------
+    def scale_of(self, pairs: pd.DataFrame) -> pd.Series:
+        """Each row's current scale in its category's unit: ``area_mu`` (亩, or head and hives
+        for livestock and bees), or the column ``scale_columns`` names for the category (a
+        processed food's yearly output in kg: it has no area)."""
+        columns = self.params.get("scale_columns") or {}
+        scale = pairs["area_mu"].astype(float)
+        for category, column in columns.items():  # a category or two
+            mine = (pairs["category"] == category).to_numpy()
+            scale = scale.where(~mine, pairs[column].astype(float))
+        return scale
+
     def _scale_group(self, pairs: pd.DataFrame) -> pd.Series:
         """Products whose scale is counted in their own unit (head, hives) by category;
         every other product in 亩."""
@@ -238,8 +250,13 @@ class PotentialModel:
         return group.map(self.standard_scale_).fillna(self.default_scale_).to_numpy(float)
 
     def predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
-        """Expected yearly online revenue (yuan) at standard scale and its typical range."""
+        """Expected yearly online revenue (yuan) and its typical range at the product's
+        standard scale, or at ``at_scale`` where ``pairs`` give one (a village's current
+        production, for its *expand* list)."""
         scale = self.standard_scale(pairs)
+        if "at_scale" in pairs:
+            at = pairs["at_scale"].to_numpy(float)
+            scale = np.where(np.isfinite(at) & (at > 0), at, scale)
         expected = self.regressor_.predict(self._design(pairs, np.log(scale), self.setting_))
         return pd.DataFrame(
             {

@@ -14,10 +14,12 @@ from .tables import CountyReport, household_table, village_product_lines
 from .workbook import county_workbook
 
 
-def household_list_csv(view: pd.DataFrame, provenance: dict, params: dict) -> pd.DataFrame:
-    """The household list for other systems: canonical English column names, values in the
-    report language, the model version on every row."""
-    table = household_table(view, params, params["report"]["language"])
+def household_list_csv(
+    view: pd.DataFrame, provenance: dict, params: dict, officials: dict
+) -> pd.DataFrame:
+    """The household list for other systems: canonical English column names, values in
+    ``officials.csv_language``, the model version on every row."""
+    table = household_table(view, params, officials["csv_language"])
     return table.assign(
         model_name=provenance["model_name"],
         model_version=provenance["model_version"],
@@ -32,20 +34,23 @@ def county_reports(
     recommendations: pd.DataFrame | None,
     provenance: dict,
     params: dict,
+    officials: dict,
 ) -> tuple[dict[str, Workbook], dict[str, str]]:
-    """Per county (``<county_code>_<county>``): the Excel workbook and the HTML report."""
-    report = params["report"]
-    language = report["language"]
-    table = household_table(view, params, language)
-    products = village_product_lines(recommendations, report["top_products"], language)
+    """Per county and language (``<county_code>_<county>_<language>``, every language of
+    ``officials.languages``): the Excel workbook and the HTML report."""
     workbooks, pages = {}, {}
-    for county in county_summary.itertuples(index=False):
-        households = table[table["county_code"] == county.county_code]
-        villages = village_summary[village_summary["county_code"] == county.county_code]
-        summary = county_summary.set_index("county_code").loc[county.county_code]
-        summary = pd.concat([pd.Series({"county_code": county.county_code}), summary])
-        shown = CountyReport(households, villages, summary, products, provenance)
-        name = county_file_stem(str(county.county_code), str(county.county))
-        workbooks[name] = county_workbook(shown, params)
-        pages[name] = county_html(shown, params)
+    for language in officials["languages"]:
+        table = household_table(view, params, language)
+        top = params["report"]["top_products"]
+        products = village_product_lines(recommendations, top, language)
+        evidence = village_product_lines(recommendations, top, language, full=True)
+        for county in county_summary.itertuples(index=False):
+            households = table[table["county_code"] == county.county_code]
+            villages = village_summary[village_summary["county_code"] == county.county_code]
+            summary = county_summary.set_index("county_code").loc[county.county_code]
+            summary = pd.concat([pd.Series({"county_code": county.county_code}), summary])
+            shown = CountyReport(households, villages, summary, products, provenance, evidence)
+            name = f"{county_file_stem(str(county.county_code), str(county.county))}_{language}"
+            workbooks[name] = county_workbook(shown, params, officials, language)
+            pages[name] = county_html(shown, params, officials, language)
     return workbooks, pages

@@ -1,21 +1,25 @@
-"""The officials' HTML report of one county: one self-contained file (inline CSS, JS and SVG
-charts, no network) with the county summary, the likelihood distribution and readiness of
-each village, and sortable, filterable village and household tables."""
+"""The officials' HTML report of one county in one language (``officials.page``): the county
+summary, the likelihood distribution and readiness of each village as inline SVG charts, and
+the household and village lists."""
 
 from __future__ import annotations
 
-import json
 from html import escape
-from pathlib import Path
-from string import Template
 
 import numpy as np
 import pandas as pd
 
-from .labels import AREA_COLUMNS, HOUSEHOLD_COLUMNS, READINESS, word
-from .tables import CountyReport, household_sheet, provenance_lines, village_table
+from ecpa_pipeline.officials.page import card, report_page
 
-TEMPLATE = Template((Path(__file__).parent / "report.html").read_text(encoding="utf-8"))
+from .labels import AREA_COLUMNS, READINESS, word
+from .tables import (
+    READINESS_FILLS,
+    CountyReport,
+    household_listing,
+    provenance_lines,
+    village_listing,
+)
+
 READINESS_FILL = {
     "ready": "#70ad47",
     "near": "#ffc000",
@@ -110,91 +114,35 @@ def readiness_svg(villages: pd.DataFrame, language: str) -> str:
     )
 
 
-def _table_spec(table: pd.DataFrame, percent: dict[str, int], wide: list[str], **extra) -> str:
-    """A table as JSON for the page's script: columns, rows, which columns are numeric,
-    shown as percentages (with their decimals) or wrapped as long text."""
-    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
-    rows = table.astype(object).where(table.notna(), None).to_numpy().tolist()
-    position = {c: i for i, c in enumerate(table.columns)}
-    spec = {
-        "columns": list(map(str, table.columns)),
-        "numeric": numeric,
-        "rows": rows,
-        "formats": {position[c]: d for c, d in percent.items() if c in position},
-        "wide": [position[c] for c in wide if c in position],
-        **extra,
-    }
-    # "</" inside a script element would end it early.
-    return json.dumps(spec, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
-
-
-def _card(value: str, key: str, status: str | None = None) -> str:
-    css = f" status-{status}" if status else ""
-    return (
-        f'<div class="card{css}"><div class="v">{escape(value)}</div>'
-        f'<div class="k">{escape(key)}</div></div>'
-    )
-
-
-def county_html(shown: CountyReport, params: dict) -> str:
-    """One county's report in ``report.language``."""
-    language = params["report"]["language"]
+def county_html(shown: CountyReport, params: dict, officials: dict, language: str) -> str:
+    """One county's report in ``language``: the shared page design with this report's cards,
+    charts and two lists (villages, then households most in need first)."""
     label = lambda key: word(key, language, AREA_COLUMNS)  # noqa: E731
     c = shown.county_summary
-    status = word(c["readiness"], language, READINESS)
-    cards = "".join(
-        [
-            _card(f"{int(c['households'])}", label("households")),
-            _card(f"{int(c['persons'])}", label("persons")),
-            _card(f"{c['expected_exits']:.0f}", label("expected_exits")),
-            _card(f"{c['current_incidence']:.2%}", label("current_incidence")),
-            _card(f"{c['projected_incidence']:.2%}", label("projected_incidence")),
-            _card(f"{c['incidence_threshold']:.0%}", label("incidence_threshold")),
-            _card(f"{int(c['villages_ready'])} / {int(c['villages'])}", label("villages_ready")),
-            _card(status, label("readiness"), c["readiness"]),
-        ]
-    )
-    info = provenance_lines(shown.provenance, params, language)
-    info_rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in info)
-    villages = village_table(shown.village_summary, shown.products_by_village, language)
-    readiness_column = villages.columns.get_loc(label("readiness"))
-    readiness_classes = {word(k, language, READINESS): f"status-{k}" for k in READINESS}
-
-    sheet = household_sheet(shown.households, language)
-    band_column = sheet.columns.get_loc(word("risk_band", language, HOUSEHOLD_COLUMNS))
-    village_column = sheet.columns.get_loc(word("village", language, HOUSEHOLD_COLUMNS))
-    band_classes = {b[language]: f"band-{b['code']}" for b in params["risk_bands"]}
-    title = f"{c['county']} · {word('title', language)} ({shown.provenance['year']})"
-    return TEMPLATE.substitute(
-        lang="zh-CN" if language == "zh" else "en",
-        title=escape(title),
-        info_rows=info_rows,
+    cards = [
+        card(f"{int(c['households']):,}", label("households")),
+        card(f"{int(c['persons']):,}", label("persons")),
+        card(f"{c['expected_exits']:,.0f}", label("expected_exits")),
+        card(f"{c['current_incidence']:.2%}", label("current_incidence")),
+        card(f"{c['projected_incidence']:.2%}", label("projected_incidence")),
+        card(f"{c['incidence_threshold']:.0%}", label("incidence_threshold")),
+        card(f"{int(c['villages_ready'])} / {int(c['villages'])}", label("villages_ready")),
+        card(
+            word(c["readiness"], language, READINESS),
+            label("readiness"),
+            READINESS_FILLS[c["readiness"]],
+        ),
+    ]
+    return report_page(
+        title=f"{c['county']} · {word('title', language)} ({shown.provenance['year']})",
+        language=language,
+        info=provenance_lines(shown.provenance, officials, language),
+        about=word("about", language),
         cards=cards,
-        distribution_title=escape(word("distribution", language)),
-        distribution_svg=distribution_svg(shown.households, language),
-        readiness_title=escape(word("readiness_chart", language)),
-        readiness_svg=readiness_svg(shown.village_summary, language),
-        villages_title=escape(word("villages", language)),
-        households_title=escape(word("households", language)),
-        sort_hint=escape(word("sort_hint", language)),
-        search=escape(word("search", language)),
-        village_label=escape(word("village", language, HOUSEHOLD_COLUMNS)),
-        band_label=escape(word("risk_band", language, HOUSEHOLD_COLUMNS)),
-        all=escape(word("all", language)),
-        words=json.dumps({k: word(k, language) for k in ("shown", "of")}, ensure_ascii=False),
-        village_json=_table_spec(
-            villages,
-            percent={label(c): 2 for c in ("current_incidence", "projected_incidence")}
-            | {label("incidence_threshold"): 0},
-            wide=[label("recommended_products")],
-            classOf={readiness_column: readiness_classes},
-        ),
-        household_json=_table_spec(
-            sheet,
-            percent={word("exit_probability", language, HOUSEHOLD_COLUMNS): 0},
-            wide=[word(c, language, HOUSEHOLD_COLUMNS) for c in ("reasons", "measures")],
-            classOf={band_column: band_classes},
-            villageColumn=village_column,
-            bandColumn=band_column,
-        ),
+        listings=[household_listing(shown, params, language), village_listing(shown, language)],
+        page_size=int(officials["page_size"]),
+        charts=[
+            (word("distribution", language), distribution_svg(shown.households, language)),
+            (word("readiness_chart", language), readiness_svg(shown.village_summary, language)),
+        ],
     )

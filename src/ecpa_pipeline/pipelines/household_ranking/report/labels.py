@@ -6,6 +6,9 @@ Policy wording that a county may change (measures, risk bands) lives in
 
 from __future__ import annotations
 
+from ecpa_pipeline.officials.words import WORDS as SHARED
+from ecpa_pipeline.officials.words import text
+
 #: Household list columns: canonical name → (zh, en). The order is the order of the exports.
 HOUSEHOLD_COLUMNS = {
     "rank_county": ("县内排序", "county rank"),
@@ -61,8 +64,7 @@ READINESS = {
 }
 
 WORDS = {
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
+    **SHARED,
     "favours": ("有利于脱贫", "favours exit"),
     "hinders": ("不利于脱贫", "hinders exit"),
     "list_sep": ("、", ", "),
@@ -80,26 +82,26 @@ WORDS = {
         "各村预计贫困发生率与退出标准",
         "Projected incidence by village against the threshold",
     ),
-    "model": ("模型", "Model"),
     "scored_year": ("评估年度", "Registry year scored"),
     "basis": ("评估基准", "Basis"),
-    "filter": ("筛选", "Filter"),
-    "search": ("搜索户编号、村、措施…", "Search code, village, measure…"),
-    "all": ("全部", "all"),
-    "shown": ("显示", "showing"),
-    "of": ("/", "of"),
-    "sort_hint": ("点击表头排序", "click a heading to sort"),
-    "products": ("本村推荐特色产品（一村一品）", "Recommended products (一村一品)"),
+    "products": ("本村推荐特色产品（一村一品）", "Recommended products (one village, one product)"),
     "no_products": (
         "尚无产品推荐（先运行 product_recommendation）",
         "no product recommendations yet (run product_recommendation)",
     ),
     "expand": ("拓展现有产品", "Expand current production"),
     "develop": ("发展新产品", "Develop new products"),
-    "masked": ("证件号码与电话已脱敏", "ID numbers and phones are masked"),
-    "unmasked": (
-        "含未脱敏的个人信息：仅限授权人员",
-        "contains unmasked personal data: authorised staff only",
+    "fewer_products": (
+        "（仅 {n} 个产品满足条件）",
+        "(only {n} products pass the constraints)",
+    ),
+    "about": (
+        "本名单按明年脱贫可能性排序（可能性最低、最需帮扶的户在前），列出主要原因和建议帮扶措施，"
+        "供帮扶干部入户核实参考；不代替贫困退出程序（民主评议、公示公告、退出验收）。",
+        "This list ranks registered poor households by their likelihood of exiting poverty next "
+        "year, the least likely (most in need of help) first, with the main reasons and suggested "
+        "measures, for cadres' household visits. It does not replace the exit procedure "
+        "(village appraisal, public notice, verification).",
     ),
     "median": ("中位数", "median"),
     "threshold": ("退出标准", "threshold"),
@@ -122,11 +124,7 @@ CAUSES_EN = {
     "其他": "other",
 }
 
-LANGUAGES = ("zh", "en")
-
 
 def word(key: str, language: str, table: dict = WORDS) -> str:
     """One label in ``language`` (zh or en)."""
-    if language not in LANGUAGES:
-        raise ValueError(f"report.language must be one of {LANGUAGES}, not {language!r}")
-    return table[key][LANGUAGES.index(language)]
+    return text(key, language, table)

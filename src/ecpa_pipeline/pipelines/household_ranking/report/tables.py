@@ -9,7 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ecpa_pipeline.officials import codes_to_words, reasons_in_words
+from ecpa_pipeline.officials import codes_to_words
+from ecpa_pipeline.officials.page import Listing
+from ecpa_pipeline.officials.reasons import reasons_in_words
+from ecpa_pipeline.officials.words import model_line, privacy_line
 
 from ..scoring import GUARANTEES
 from .labels import AREA_COLUMNS, CAUSES_EN, HOUSEHOLD_COLUMNS, READINESS, word
@@ -18,7 +21,8 @@ from .labels import AREA_COLUMNS, CAUSES_EN, HOUSEHOLD_COLUMNS, READINESS, word
 @dataclass(frozen=True)
 class CountyReport:
     """What one county's workbook and HTML report show: its households (in the report
-    language), village and county summaries, each village's product lists in words, and the
+    language), village and county summaries, each village's product lists in words (one line
+    per product, and with the whole evidence for the village's own sheet), and the
     provenance of the scores (year, model version, training run, basis)."""
 
     households: pd.DataFrame
@@ -26,6 +30,7 @@ class CountyReport:
     county_summary: pd.Series
     products_by_village: pd.Series
     provenance: dict
+    product_evidence_by_village: pd.Series
 
 
 def _measure_texts(view: pd.DataFrame, params: dict, language: str) -> pd.Series:
@@ -59,7 +64,7 @@ def household_table(view: pd.DataFrame, params: dict, language: str) -> pd.DataF
     guarantees = {k: v[language] for k, v in GUARANTEES.items()}
     table = view.assign(
         exit_probability=view["exit_probability"].round(3),
-        income_per_capita=view["income_per_capita"].round(0),
+        income_per_capita=view["income_per_capita"].round(0).astype("Int64"),
         household_size=view["household_size"].astype("int64"),
         risk_band=view["risk_band"].map(bands),
         meets_exit_criteria=np.where(view["meets_exit_criteria"], yes, no),
@@ -74,6 +79,8 @@ def household_table(view: pd.DataFrame, params: dict, language: str) -> pd.DataF
             word("favours", language),
             word("hinders", language),
             word("reason_sep", language),
+            params["report"].get("reason_texts"),
+            "household_ranking.report.reason_texts",
         ),
         measures=_measure_texts(view, params, language),
     )
@@ -104,10 +111,12 @@ def area_table(areas: pd.DataFrame, language: str) -> pd.DataFrame:
 
 
 def village_product_lines(
-    recommendations: pd.DataFrame | None, top: int, language: str
+    recommendations: pd.DataFrame | None, top: int, language: str, full: bool = False
 ) -> pd.Series:
     """Per village code: its two product lists (expand current production, develop new
-    products), the first ``top`` of each with the expected revenue and the evidence."""
+    products), the first ``top`` of each — one line per product (name, expected revenue, a
+    short why), or with ``full`` the whole evidence (a village's own page). A list shorter
+    than ``top`` says so: the other products fell below a constraint (see the exclusions)."""
     if recommendations is None or recommendations.empty:
         return pd.Series(dtype="str")
     rec = recommendations.assign(village_code=recommendations["village_code"].astype("str"))
@@ -115,35 +124,38 @@ def village_product_lines(
     rec = rec.assign(order=rec["list"].map({"expand": 0, "develop": 1})).sort_values(
         ["village_code", "order", "rank"]
     )
-    suffix = "" if language == "zh" else "_en"
+    zh = language == "zh"
+    name = rec["product_name"] if zh or "product_name_en" not in rec else rec["product_name_en"]
+    band = rec["expected_revenue_band" if zh else "expected_revenue_band_en"].astype("str")
+    short_why = f"why_{language}" in rec and not full
+    why_column = f"why_{language}" if short_why else f"rationale_{language}"
     line = (
         "  "
         + rec["rank"].astype(str)
         + ". "
-        + rec["product_name"]
-        + (" — " if language == "en" else "：")
-        + rec[f"expected_revenue_band{suffix}"].astype("str")
-        + ("; " if language == "en" else "；")
-        + rec[f"rationale_{language}"].fillna("")
+        + name.astype("str")
+        + ("：" if zh else " — ")
+        + band
+        + ("；" if zh else "; ")
+        + rec[why_column].fillna("").astype("str")
     )
+    size = rec.groupby(["village_code", "list"])["rank"].transform("size")
+    before, after = word("fewer_products", language).split("{n}")
+    short = before + size.astype(str) + after
     heading = rec["list"].map({k: word(k, language) for k in ("expand", "develop")})
+    heading = heading + np.where(size < top, " " + short, "")
     line = line.where(rec["rank"] != 1, heading + "\n" + line)
     return line.groupby(rec["village_code"]).agg("\n".join)
 
 
-def provenance_lines(provenance: dict, params: dict, language: str) -> list[tuple[str, str]]:
+def provenance_lines(provenance: dict, officials: dict, language: str) -> list[tuple[str, str]]:
     """What every export says of itself: the year scored, the model version and its training
     run, the basis of the scores, and whether personal data is masked."""
-    privacy = "masked" if params["report"]["mask_personal_data"] else "unmasked"
     return [
         (word("scored_year", language), str(provenance["year"])),
-        (
-            word("model", language),
-            f"{provenance['model_name']} v{provenance['model_version']} "
-            f"(MLflow run {provenance['model_run_id']})",
-        ),
+        (word("model", language), model_line(provenance)),
         (word("basis", language), provenance["basis"][language]),
-        ("", word(privacy, language)),
+        ("", privacy_line(officials, language)),
     ]
 
 
@@ -155,3 +167,70 @@ def village_table(
     products = village_summary["village_code"].map(products_by_village).fillna("")
     table[word("recommended_products", language, AREA_COLUMNS)] = products.to_numpy()
     return table
+
+
+#: Readiness in colour (cells and cards): ready green, near amber, not ready red.
+READINESS_FILLS = {"ready": "C6EFCE", "near": "FFE699", "not_ready": "F8CBAD", "unknown": "E4E7EB"}
+
+#: How each column is shown (``officials.page.KINDS``), by canonical name.
+HOUSEHOLD_KINDS = {
+    "rank_county": "integer",
+    "rank_township": "integer",
+    "rank_village": "integer",
+    "household_size": "integer",
+    "income_per_capita": "yuan",
+    "exit_probability": "percent0",
+    "readiness_rank": "integer",
+    "unmet_guarantees": "wide",
+    "reasons": "wide",
+    "measures": "wide",
+}
+AREA_KINDS = {
+    "population": "integer",
+    "households": "integer",
+    "persons": "integer",
+    "expected_exits": "decimal",
+    "high_risk": "integer",
+    "meets_exit_criteria": "integer",
+    "marginal": "integer",
+    "current_incidence": "percent2",
+    "projected_incidence": "percent2",
+    "incidence_threshold": "percent0",
+    "villages": "integer",
+    "villages_ready": "integer",
+    "recommended_products": "wide",
+}
+
+
+def _labels(kinds: dict, columns: dict, language: str) -> dict:
+    return {word(c, language, columns): k for c, k in kinds.items()}
+
+
+def household_listing(shown: CountyReport, params: dict, language: str) -> Listing:
+    """The county's household list as every report shows it: most in need first, bands in
+    colour, filters by village and band."""
+    band_column = word("risk_band", language, HOUSEHOLD_COLUMNS)
+    return Listing(
+        id="households",
+        title=word("households", language),
+        frame=household_sheet(shown.households, language),
+        kinds=_labels(HOUSEHOLD_KINDS, HOUSEHOLD_COLUMNS, language),
+        filters=[word(c, language, HOUSEHOLD_COLUMNS) for c in ("township", "village")]
+        + [band_column],
+        fills={band_column: {b[language]: b["colour"] for b in params["risk_bands"]}},
+        order={band_column: [b[language] for b in params["risk_bands"]]},
+    )
+
+
+def village_listing(shown: CountyReport, language: str) -> Listing:
+    """The county's villages: readiness in colour, with their recommended products."""
+    readiness = word("readiness", language, AREA_COLUMNS)
+    return Listing(
+        id="villages",
+        title=word("villages", language),
+        frame=village_table(shown.village_summary, shown.products_by_village, language),
+        kinds=_labels(AREA_KINDS, AREA_COLUMNS, language),
+        filters=[word("township", language, AREA_COLUMNS), readiness],
+        fills={readiness: {word(k, language, READINESS): READINESS_FILLS[k] for k in READINESS}},
+        order={readiness: [word(k, language, READINESS) for k in READINESS]},
+    )

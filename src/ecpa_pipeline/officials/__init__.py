@@ -1,5 +1,8 @@
-"""What every officials' export shares: file names from data, and workbook tables (print
-widths, frozen headers, filters) — used by ``household_ranking`` and ``monitoring_lists``."""
+"""What every officials' report shares — one design for the household lists, the monitoring
+lists and the product lists: who may see what (``officials_view``, one setting for all:
+``params:officials``), file names from data, risk bands as shares of a list, ranks, codes in
+words; the page (``page``), workbook (``workbook``), words (``words``) and reasons
+(``reasons``) modules hold the rest."""
 
 from __future__ import annotations
 
@@ -7,9 +10,6 @@ import re
 
 import numpy as np
 import pandas as pd
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from ecpa_pipeline.domain.masking import mask_id_number, mask_phone
 from ecpa_pipeline.errors import ProjectError
@@ -24,15 +24,15 @@ def report_set(**parts):
     return parts
 
 
-def officials_view(table: pd.DataFrame, params: dict) -> pd.DataFrame:
+def officials_view(table: pd.DataFrame, officials: dict) -> pd.DataFrame:
     """A household list as officials may see it: the head's ID number and phone masked and
-    names dropped unless the report settings (``params["report"]``) say otherwise."""
-    report = params["report"]
+    names dropped unless the officials' settings (``params:officials``, one for every
+    report) say otherwise."""
     view = table.copy()
-    if report["mask_personal_data"]:
+    if officials["mask_personal_data"]:
         view["head_id_number"] = mask_id_number(view["head_id_number"])
         view["head_phone"] = mask_phone(view["head_phone"])
-    if not report["show_names"]:
+    if not officials["show_names"]:
         view = view.drop(columns=["head_name"])
     return view
 
@@ -42,67 +42,6 @@ def county_file_stem(county_code: str, county: str) -> str:
     a hostile or careless export (``../``, ``/``) become ``_``, so a report stays in its folder."""
     stem = _NOT_IN_FILE_NAMES.sub("_", f"{county_code}_{county}").strip("_")
     return stem or "county"
-
-
-WRAP_ABOVE = 40  # columns wider than this wrap instead of growing
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
-#: Characters a spreadsheet shows two columns wide (CJK and full-width forms).
-_WIDE_CHARACTERS = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]"
-
-
-def column_widths(table: pd.DataFrame) -> list[int]:
-    """Print-ready widths: the 95th percentile of each column's text (CJK counts double) or its
-    header, capped at ``WRAP_ABOVE`` (wider columns wrap)."""
-    widths = []
-    for column in table.columns:  # a few dozen columns, each vectorised over rows
-        text = table[column].astype("str").fillna("")
-        shown = text.str.len() + text.str.count(_WIDE_CHARACTERS)
-        body = int(shown.quantile(0.95)) if len(text) else 0
-        header = len(str(column)) + len(re.findall(_WIDE_CHARACTERS, str(column)))
-        widths.append(min(max(header // 2 + 2, body + 2, 6), WRAP_ABOVE))
-    return widths
-
-
-def sheet_name(village_code: str, village: str) -> str:
-    """A unique, valid sheet name: the village's last six code digits and its name."""
-    name = f"{village_code[-6:]} {village}"
-    return "".join(ch for ch in name if ch not in "[]:*?/\\")[:31]
-
-
-def cells(table: pd.DataFrame) -> list[list]:
-    """A table's rows as Python values, missing as None (what openpyxl writes as empty)."""
-    return table.astype(object).where(table.notna(), None).to_numpy().tolist()
-
-
-def write_table(
-    ws: Worksheet, columns: list[str], rows: list[list], first_row: int, widths: list[int]
-) -> None:
-    """Header and rows from ``first_row``; header bold and shaded, frozen, with a filter;
-    columns at ``widths``, the widest wrapped.
-
-    openpyxl writes cell by cell, so this loops over rows; a county's list is small.
-    """
-    for _ in range(first_row - 1 - ws.max_row):
-        ws.append([])
-    ws.append(columns)
-    for cell in ws[first_row]:
-        cell.font, cell.fill = BOLD, HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        ws.append(row)
-    last = get_column_letter(max(len(columns), 1))
-    ws.auto_filter.ref = f"A{first_row}:{last}{first_row + max(len(rows), 1)}"
-    ws.freeze_panes = f"A{first_row + 1}"
-    ws.print_title_rows = f"{first_row}:{first_row}"
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-        if width >= WRAP_ABOVE:
-            for cells in ws.iter_rows(min_row=first_row + 1, min_col=col, max_col=col):
-                cells[0].alignment = wrap
 
 
 def risk_band(rank: pd.Series, group: pd.Series, bands: list[dict]) -> pd.Series:
@@ -157,14 +96,6 @@ def codes_to_words(codes: pd.Series, names: dict[str, str], sep: str) -> pd.Seri
     return named.groupby(level=0).agg(sep.join).reindex(codes.index, fill_value="")
 
 
-def reasons_in_words(
-    view: pd.DataFrame, language: str, towards: str, against: str, sep: str
-) -> pd.Series:
-    """A model's three strongest reasons (``factor_<i>_<language>`` and its signed
-    ``factor_<i>_contribution``) with their direction, e.g. ``人均纯收入（不利于脱贫）``."""
-    open_, close = ("（", "）") if language == "zh" else (" (", ")")
-    out = []
-    for i in (1, 2, 3):
-        direction = np.where(view[f"factor_{i}_contribution"] > 0, towards, against)
-        out.append(view[f"factor_{i}_{language}"].astype("str") + open_ + direction + close)
-    return out[0] + sep + out[1] + sep + out[2]
+def language_files(pages: dict[str, str], stem: str) -> dict[str, str]:
+    """``{language: page}`` as partitions ``<stem>_<language>``: each language its own file."""
+    return {f"{stem}_{language}": page for language, page in pages.items()}
