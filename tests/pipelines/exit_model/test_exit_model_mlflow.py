@@ -32,8 +32,14 @@ def client(store):
 
 @pytest.fixture(scope="module")
 def runs(client):
+    """The training runs (the session's store also holds the list runs of other modules that
+    ran before on this worker)."""
     experiment = client.get_experiment_by_name("ecpa_pipeline")
-    return client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
+    return client.search_runs(
+        [experiment.experiment_id],
+        filter_string="tags.`mlflow.runName` = 'exit_model'",
+        order_by=["attributes.start_time ASC"],
+    )
 
 
 def test_each_training_is_one_run_with_params_metrics_tags_and_artifacts(client, runs):

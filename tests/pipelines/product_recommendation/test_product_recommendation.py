@@ -211,8 +211,9 @@ def test_two_lists_per_village_split_by_current_production(recommended):
     assert (recs.loc[~category.isin(own), "scale_unit"] == "亩").all()
     # The expand list at the village's current scale, the develop list at the standard one.
     expand = recs["list"] == "expand"
-    current = chosen["area_mu"].where(~category.eq("加工食品").to_numpy(), chosen["output_kg"])
-    assert np.allclose(recs.loc[expand, "standard_scale"], current[expand.to_numpy()])
+    processed = category.eq("加工食品").to_numpy()
+    current = chosen["area_mu"].where(~processed, chosen["output_kg"]).to_numpy()
+    assert np.allclose(recs.loc[expand, "scale"], current[expand.to_numpy()])
     assert recs.loc[expand, "expected_revenue_band"].str.contains("按现有").all()
     assert recs.loc[~expand, "expected_revenue_band"].str.contains("按标准").all()
     # Names in every row, revenues in whole yuan, a short why beside the whole evidence.
@@ -319,10 +320,11 @@ def test_the_model_is_registered_and_reloads_to_the_same_expected_revenue(recomm
     first = min(versions, key=lambda v: int(v.version))
     loaded = mlflow.pyfunc.load_model(f"models:/village_products/{first.version}")
     recs = _recommendations(recommended["data"])
-    # The expand list at the village's current scale (standard_scale holds the scale used).
+    # The expand list at the village's current scale.
     key = ["village_code", "product_code"]
-    expand = recs[recs["list"] == "expand"].set_index(key)["standard_scale"]
-    latest = latest.assign(at_scale=expand.reindex(pd.MultiIndex.from_frame(latest[key])).values)
+    expand = recs[recs["list"] == "expand"].set_index(key).index
+    grown = pd.MultiIndex.from_frame(latest[key]).isin(expand)
+    latest = latest.assign(at_scale=latest["area_mu"].where(grown))
     expected = loaded.predict(latest).set_axis(latest.index)
     merged = latest.join(expected).merge(recs, on=["village_code", "product_code"])
     assert np.allclose(

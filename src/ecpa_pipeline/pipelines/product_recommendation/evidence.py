@@ -19,7 +19,7 @@ RECOMMENDATION_COLUMNS = [
     "expected_revenue_yuan",
     "revenue_low_yuan",
     "revenue_high_yuan",
-    "standard_scale",
+    "scale",
     "scale_unit",
     "scale_unit_en",
     "expected_revenue_band",
@@ -126,6 +126,25 @@ def _comparables(latest: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return by_terrain, overall
 
 
+def shown_scale(
+    top: pd.DataFrame, latest: pd.DataFrame, unit: pd.Series, current: pd.Series
+) -> pd.Series:
+    """The scale a row's expected revenue assumes, in its unit: the model's scale (亩, head,
+    hives; the village's own for the expand list), or for a unit with ``per`` (a processed
+    food's yearly output, kg) the village's own output, or the standard scale times the
+    product's median output per unit among the county's producers."""
+    per = unit.map(lambda u: u.get("per"))
+    scale = top["standard_scale"].astype(float)
+    if per.isna().all():
+        return scale
+    producing = latest[(latest["area_mu"] > 0) & (latest["output_kg"] > 0)]
+    yields = (producing["output_kg"] / producing["area_mu"]).groupby(producing["product_code"])
+    per_unit = top["product_code"].map(yields.median())
+    own = top["output_kg"].astype(float).where(top["output_kg"] > 0)
+    output = np.where(current, own.fillna(scale * per_unit), scale * per_unit)
+    return scale.where(per.isna(), pd.Series(output, index=top.index).fillna(scale))
+
+
 def describe(
     top: pd.DataFrame, latest: pd.DataFrame, products: pd.DataFrame, params: dict
 ) -> pd.DataFrame:
@@ -134,8 +153,9 @@ def describe(
     category = top["product_code"].map(products.set_index("product_code")["category"])
     unit = category.map(lambda c: units.get(c, units["default"]))
     unit_zh, unit_en = unit.map(lambda u: u["zh"]), unit.map(lambda u: u["en"])
-    scale = top["standard_scale"].round().astype(int).map("{:,}".format)
     current = top["list"] == "expand"
+    shown = shown_scale(top, latest, unit, current)
+    scale = shown.round().astype(int).map("{:,}".format)
     # The range is what comparable producing villages earned when they sold online; the
     # expected revenue (a column of its own) also counts the chance of selling nothing.
     small = top["revenue_high_yuan"] < 1000
@@ -265,7 +285,7 @@ def describe(
     )
 
     services_zh, services_en = _services(top)
-    area = top["current_scale"].fillna(0).round().astype(int).map("{:,}".format)
+    area = scale
     sales = _wan(top["village_sales_yuan"])
     cert = top["certification"].fillna("")
     own_zh = np.where(
@@ -303,6 +323,7 @@ def describe(
     )
     return pd.DataFrame(
         {
+            "scale": shown,
             "scale_unit": unit_zh,
             "scale_unit_en": unit_en,
             "expected_revenue_band": band_zh,

@@ -99,15 +99,11 @@ def suitability(pairs: pd.DataFrame) -> pd.Series:
 
 
 def potential_settings(params: dict) -> dict:
-    """The potential model's settings with the units of ``scale_units``: categories counted
-    in their own unit (head, hives, kg) have a standard scale of their own; a category with
-    a ``column`` (processed food: ``output_kg``) is sized by that column, not by area."""
+    """The potential model's settings: categories counted in their own unit (head, hives)
+    have a standard scale of their own, every other product one in 亩."""
     units = params["scale_units"]
-    return {
-        **params["potential_model"],
-        "own_scale_units": [c for c in units if c != "default" and units[c]["zh"] != "亩"],
-        "scale_columns": {c: u["column"] for c, u in units.items() if u.get("column")},
-    }
+    own = [c for c in units if c != "default" and units[c]["zh"] != "亩" and "per" not in units[c]]
+    return {**params["potential_model"], "own_scale_units": own}
 
 
 def fit_potential_model(
@@ -285,8 +281,7 @@ def recommend(
     they removed listed apart with the reason. Fewer than ``top_k`` rows is a valid list.
 
     ``model`` is the registered pyfunc (or anything with the same ``predict``)."""
-    settings = PotentialModel(potential_settings(params))
-    current = settings.scale_of(latest).where(produced(latest))
+    current = latest["area_mu"].where(produced(latest) & (latest["area_mu"] > 0))
     rows = latest.join(model.predict(latest.assign(at_scale=current)).set_axis(latest.index))
     rows["list"] = np.where(produced(rows), "expand", "develop")
     rows["suitability"] = suitability(rows)
@@ -310,7 +305,6 @@ def recommend(
         + 1
     )
     top["observed_sales_rank"] = observed_rank.reindex(top.index)
-    top["current_scale"] = current.reindex(top.index)
     top = top.join(evidence.describe(top, latest, products, params))
     excluded = rows[reason["zh"] != ""].assign(reason_zh=reason["zh"], reason_en=reason["en"])
     excluded = excluded[excluded["would_rank"] <= params["top_k"]]

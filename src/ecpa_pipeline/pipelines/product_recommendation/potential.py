@@ -117,7 +117,7 @@ class PotentialModel:
     # -- fitting --------------------------------------------------------------------------
     def fit(self, pairs: pd.DataFrame) -> PotentialModel:
         """Learn from the produced pair-years of ``pairs`` (revenue of the same year)."""
-        rows = pairs[produced(pairs) & (self.scale_of(pairs) > 0)]
+        rows = pairs[produced(pairs) & (pairs["area_mu"] > 0)]
         if rows.empty:
             raise ValueError("No produced village-product with a scale to learn potential from")
         self.with_market_ = "national_demand_yuan" in rows and bool(
@@ -145,7 +145,7 @@ class PotentialModel:
         self.mean_, self.scale_ = numeric.mean(), numeric.std().replace(0, 1).fillna(1)
         # Standard scale: one for all products measured alike (亩; head; hives), the median
         # at which the county produces them, so that products compete on equal footing.
-        scale = self.scale_of(rows)
+        scale = rows["area_mu"]
         self.standard_scale_ = scale.groupby(self._scale_group(rows)).median()
         self.default_scale_ = float(scale.median())
         revenue = rows["village_sales_yuan"].to_numpy(float)
@@ -227,17 +227,6 @@ class PotentialModel:
         return table.assign(chosen=table.index == simplest)
 
     # -- prediction -----------------------------------------------------------------------
-    def scale_of(self, pairs: pd.DataFrame) -> pd.Series:
-        """Each row's current scale in its category's unit: ``area_mu`` (亩, or head and hives
-        for livestock and bees), or the column ``scale_columns`` names for the category (a
-        processed food's yearly output in kg: it has no area)."""
-        columns = self.params.get("scale_columns") or {}
-        scale = pairs["area_mu"].astype(float)
-        for category, column in columns.items():  # a category or two
-            mine = (pairs["category"] == category).to_numpy()
-            scale = scale.where(~mine, pairs[column].astype(float))
-        return scale
-
     def _scale_group(self, pairs: pd.DataFrame) -> pd.Series:
         """Products whose scale is counted in their own unit (head, hives) by category;
         every other product in 亩."""

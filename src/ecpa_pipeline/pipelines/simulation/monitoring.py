@@ -60,7 +60,8 @@ def draw_health_shocks(rng, world: World, mon: dict) -> dict:
 
 def draw_monitoring_shocks(rng, world: World, health: dict, members: dict, persons_now, mon):
     """The year's other shocks and what all of them cost: out-of-pocket medical costs, lost
-    harvest, lost wages, failed projects, schooling and accident costs (yuan per household)."""
+    harvest, lost wages, failed projects, schooling and accident costs (yuan per household;
+    ``rigid_other`` is schooling and accident together)."""
     sh, n = mon["shocks"], world.n
     illness, disability = health["illness"], health["disability"]
     disaster_village = rng.random(len(world.villages)) < sh["disaster_rate_per_village"]
@@ -74,6 +75,16 @@ def draw_monitoring_shocks(rng, world: World, health: dict, members: dict, perso
     def lognormal(spec):
         return rng.lognormal(np.log(spec[0]), spec[1], n)
 
+    # In the order the draws were always made: later draws stay as they were.
+    loss = np.where(disaster, rng.uniform(*sh["disaster_loss"], n), 0.0)
+    job_loss_share = np.where(job_loss, rng.uniform(*sh["job_loss_share"], n), 0.0)
+    project_loss_share = np.where(project_failure, rng.uniform(*sh["project_failure_loss"], n), 0.0)
+    out_of_pocket = np.round(
+        np.where(illness, lognormal(sh["illness_out_of_pocket"]), 0.0)
+        + np.where(disability, lognormal(sh["illness_out_of_pocket"]) * 0.5, 0.0)
+    )
+    school_cost = np.where(school, lognormal(sh["school_cost"]) * higher, 0.0)
+    accident_cost = np.where(accident, lognormal(sh["accident_cost"]), 0.0)
     return {
         "illness": illness,
         "disability": disability,
@@ -82,19 +93,13 @@ def draw_monitoring_shocks(rng, world: World, health: dict, members: dict, perso
         "job_loss": job_loss,
         "school": school,
         "project_failure": project_failure,
-        "loss": np.where(disaster, rng.uniform(*sh["disaster_loss"], n), 0.0),
-        "job_loss_share": np.where(job_loss, rng.uniform(*sh["job_loss_share"], n), 0.0),
-        "project_loss_share": np.where(
-            project_failure, rng.uniform(*sh["project_failure_loss"], n), 0.0
-        ),
-        "out_of_pocket": np.round(
-            np.where(illness, lognormal(sh["illness_out_of_pocket"]), 0.0)
-            + np.where(disability, lognormal(sh["illness_out_of_pocket"]) * 0.5, 0.0)
-        ),
-        "rigid_other": np.round(
-            np.where(school, lognormal(sh["school_cost"]) * higher, 0.0)
-            + np.where(accident, lognormal(sh["accident_cost"]), 0.0)
-        ),
+        "loss": loss,
+        "job_loss_share": job_loss_share,
+        "project_loss_share": project_loss_share,
+        "out_of_pocket": out_of_pocket,
+        "rigid_other": np.round(school_cost + accident_cost),
+        "school_cost": np.round(school_cost),
+        "accident_cost": np.round(accident_cost),
     }
 
 
@@ -129,6 +134,7 @@ def simulate_monitoring_years(
         person_years (with ``in_system`` of the person's household).
     """
     rng = stream(sim["seed"], "monitoring")
+    month_rng = stream(sim["seed"], "shock_months")
     mon = sim["monitoring"]
     world = World(
         households, persons, villages, np.zeros((len(villages), 1)), np.zeros(len(households))
@@ -146,7 +152,7 @@ def simulate_monitoring_years(
     hh_rows, person_rows = [], []
     for year in mon["years"]:
         record, persons_now = _monitoring_year(
-            rng, world, state, year, float(monitoring_line[year]), sim
+            rng, world, state, year, float(monitoring_line[year]), sim, month_rng
         )
         hh_rows.append(record)
         person_rows.append(
@@ -155,7 +161,31 @@ def simulate_monitoring_years(
     return pd.concat(hh_rows, ignore_index=True), pd.concat(person_rows, ignore_index=True)
 
 
-def _monitoring_year(rng, world: World, state, year: int, line: float, sim: dict):
+def shock_months(rng, world: World, shocks: dict, mon: dict) -> dict:
+    """When in the year each shock happens (1–12; 0: none) — a disaster strikes a whole village
+    at once — and the month a household hit by any shock is found (its first shock's month plus
+    a discovery lag drawn from ``alerts.discovery_lag`` [U], within the year). Drawn from a
+    stream of their own: every earlier draw of the simulation stays as it was."""
+    n = world.n
+    months = {}
+    for shock in RISK_OF_SHOCK:
+        drawn = (
+            rng.integers(1, 13, len(world.villages))[world.village]
+            if shock == "disaster"
+            else (rng.integers(1, 13, n))
+        )
+        months[f"{shock}_month"] = np.where(shocks[shock], drawn, 0)
+    stacked = np.column_stack([months[f"{s}_month"] for s in RISK_OF_SHOCK]).astype(float)
+    stacked[stacked == 0] = np.inf
+    first = stacked.min(axis=1)
+    lag = np.asarray(mon["alerts"]["discovery_lag"])[
+        rng.integers(0, len(mon["alerts"]["discovery_lag"]), n)
+    ]
+    found = np.where(np.isfinite(first), np.minimum(np.nan_to_num(first, posinf=0) + lag, 12), 0)
+    return months | {"found_month": found.astype(int)}
+
+
+def _monitoring_year(rng, world: World, state, year: int, line: float, sim: dict, month_rng):
     """One year of the monitoring period: work, shocks, income, 低保, identification,
     elimination and the record's upkeep. Returns the year's household rows and person rows."""
     mon, inc = sim["monitoring"], _income_params(sim)
@@ -171,6 +201,7 @@ def _monitoring_year(rng, world: World, state, year: int, line: float, sim: dict
         persons_now["labour_skill"].isin([*ABLE_LABOUR, "弱劳动力或半劳动力"]).to_numpy()
     )
     shocks = draw_monitoring_shocks(rng, world, health, members, persons_now, mon)
+    shocks |= shock_months(month_rng, world, shocks, mon)
     _ongoing_costs(rng, state, shocks, mon)
     _local_work(rng, world, members, persons_now, mon)
     _support(rng, state, line, mon)
@@ -330,6 +361,12 @@ def _household_year(world, state, year, line, income, rigid, shocks, decision) -
             "rigid_spending": rigid,
             "severe_spending": decision["severe_spending"],
             **{f"{s}_shock": shocks[s] for s in RISK_OF_SHOCK},
+            **{f"{s}_month": shocks[f"{s}_month"] for s in RISK_OF_SHOCK},
+            "found_month": shocks["found_month"],
+            "disaster_loss": shocks["loss"],
+            "school_cost": shocks["school_cost"],
+            "accident_cost": shocks["accident_cost"],
+            "job_loss_share": shocks["job_loss_share"],
             "productivity": state.productivity.copy(),
         }
     )

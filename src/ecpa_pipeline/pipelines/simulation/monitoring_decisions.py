@@ -122,6 +122,10 @@ def identify(rng, world, state, year, line, income, rigid, members, shocks, mon)
     risk_prob[candidates] = expit(logit[candidates] + intercept)
     identified = candidates & (rng.random(n) < np.nan_to_num(risk_prob))
     month = rng.integers(1, 13, n)
+    # A household hit by a shock is identified once it is found (its first shock's month plus
+    # the discovery lag, ``shock_months``); one without, in any month (the draw above is kept
+    # for all so that later draws do not move).
+    month = np.where(shocks["found_month"] > 0, shocks["found_month"], month)
     severe = (spending >= ident["severe_spending_share"]) | collapse
     # A household identified mainly because a shock overwhelmed it is a 突发严重困难户, whatever
     # its status; one identified mainly for its low income is classed by status (facts §1).

@@ -13,8 +13,9 @@ import logging
 import numpy as np
 import pandas as pd
 
-from . import dynamics, ecommerce, households, identities, market, monitoring, world
+from . import alerts, dynamics, ecommerce, households, identities, market, monitoring, world
 from .defects import finalise
+from .exports import alerts as alert_exports
 from .exports import catalogues as catalogue_exports
 from .exports import income as income_exports
 from .exports import monitoring as monitoring_exports
@@ -161,6 +162,80 @@ def simulate_monitoring(
     return population, people, years, person_years
 
 
+def _monitoring_identities(
+    population: pd.DataFrame,
+    people: pd.DataFrame,
+    households_: pd.DataFrame,
+    persons: pd.DataFrame,
+    villages: pd.DataFrame,
+    sim: dict,
+) -> pd.DataFrame:
+    """Name, ID number and phone of every person of the monitoring population (``people``
+    order): the registered keep theirs, ordinary people get new ones."""
+    registered = identities.build_identities(persons, households_, villages, sim)
+    ordinary = people["registered_person_idx"].to_numpy() < 0
+    new = identities.build_identities(
+        people[ordinary],
+        population,
+        villages,
+        sim,
+        name="ordinary_identities",
+        taken=registered["id_number"].to_numpy(),
+    )
+    return pd.concat(
+        [registered.iloc[people.loc[~ordinary, "registered_person_idx"].to_numpy()], new],
+        ignore_index=True,
+    )
+
+
+def export_alerts(
+    population: pd.DataFrame,
+    people: pd.DataFrame,
+    monitoring_years: pd.DataFrame,
+    monitoring_person_years: pd.DataFrame,
+    households_: pd.DataFrame,
+    persons: pd.DataFrame,
+    villages: pd.DataFrame,
+    sim: dict,
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
+    """``alerts/<YYYYMM>_<部门>.csv``: the departments' monthly pushes of 2021–2025 with §10's
+    defects, and the truth of every shock (its month, the departments that saw it, its first
+    push, the household it struck)."""
+    rng = stream(sim["seed"], "alerts")
+    events, pushes = alerts.alert_events(
+        monitoring_years, people, monitoring_person_years, sim, rng
+    )
+    people_ids = _monitoring_identities(population, people, households_, persons, villages, sim)
+    rows = alert_exports.alert_rows(pushes, people_ids, population, villages, sim["defects"], rng)
+    files, truth = {}, []
+    for name, frame in alert_exports.alert_files(
+        rows, sim["monitoring"]["years"], sim["defects"], rng
+    ).items():
+        department = name.split("_")[-1].removesuffix(".csv")
+        written = alert_exports.with_chinese_headers(frame, department)
+        files[name], defects = finalise(written, "alerts", f"alerts/{name}")
+        truth.append(defects)
+    codes = population["household_code"].to_numpy()
+    events = events.assign(
+        household_code=codes[events["household_idx"].to_numpy()],
+        id_number=people_ids["id_number"].to_numpy()[events["person_row"].to_numpy()],
+    )
+    logger.info(
+        "Department alerts: %d pushes in %d files; %d of %d shocks seen by a department",
+        len(rows),
+        len(files),
+        int((events["departments"] != "").sum()),
+        len(events),
+    )
+    return files, pd.concat(truth, ignore_index=True), events[ALERT_TRUTH_COLUMNS]
+
+
+ALERT_TRUTH_COLUMNS = [
+    "household_code", "year", "shock", "event_month", "event_day", "id_number", "amount",
+    "departments", "first_push", "identified_this_year", "in_system", "found_month",
+]  # fmt: skip
+
+
 def export_monitoring(
     population: pd.DataFrame,
     people: pd.DataFrame,
@@ -177,23 +252,7 @@ def export_monitoring(
     registry's defects and the counties' data-check defects. The registered people keep
     their names and ID numbers; ordinary people get new ones."""
     rng = stream(sim["seed"], "export_monitoring")
-    registered = identities.build_identities(persons, households_, villages, sim)
-    ordinary = people["registered_person_idx"].to_numpy() < 0
-    new = identities.build_identities(
-        people[ordinary],
-        population,
-        villages,
-        sim,
-        name="ordinary_identities",
-        taken=registered["id_number"].to_numpy(),
-    )
-    people_ids = pd.concat(
-        [
-            registered.iloc[people.loc[~ordinary, "registered_person_idx"].to_numpy()],
-            new,
-        ],
-        ignore_index=True,
-    )
+    people_ids = _monitoring_identities(population, people, households_, persons, villages, sim)
     files, truth = {}, []
     listed = monitoring_years[monitoring_years["in_system"]]
     listed_persons = monitoring_person_years[monitoring_person_years["in_system"]]
