@@ -1,8 +1,9 @@
 """``make purge-personal-data``: remove the personal data of years past the retention period.
 
-What the pipelines keep of people (README "Personal data"): the restricted table
+What the pipelines keep of people (README "Personal data"): the restricted tables
 ``03_primary/restricted/person_identities.parquet`` (names, ID numbers, phones by source, year
-and person code) and the quarantine's raw values (``02_intermediate/row_issues.parquet``,
+and person code) and ``alert_identities.parquet`` (the names and ID numbers of department
+alerts, by push year), and the quarantine's raw values (``02_intermediate/row_issues.parquet``,
 masked by default). This command removes the table's rows of every year before
 ``current year − cleaning.personal_data.retention_years`` and empties the raw values of
 quarantined rows from export files of those years; each file is rewritten in place and its
@@ -29,6 +30,9 @@ from ecpa_pipeline.pipelines.cleaning.ledger import years_of
 from ecpa_pipeline.settings import CONFIG_LOADER_ARGS, PROJECT_ROOT
 
 IDENTITIES = Path("03_primary/restricted/person_identities.parquet")
+#: The restricted tables of people by year: the registry's and monitoring export's persons,
+#: and the names and ID numbers department alerts gave.
+RESTRICTED = (IDENTITIES, Path("03_primary/restricted/alert_identities.parquet"))
 QUARANTINE = Path("02_intermediate/row_issues.parquet")
 
 
@@ -55,13 +59,14 @@ def purge(data_dir: Path, retention: int, today: datetime.date) -> dict:
     was removed and which raw export files are of purged years."""
     first_kept = today.year - retention
     done = {"first_year_kept": first_kept, "identities_removed": 0, "raw_values_emptied": 0}
-    identities = data_dir / IDENTITIES
-    if identities.is_file():
-        table = pd.read_parquet(identities)
-        old = table["year"] < first_kept
-        if old.any():
-            _rewrite(data_dir, identities, table[~old].reset_index(drop=True))
-        done["identities_removed"] = int(old.sum())
+    for restricted in RESTRICTED:
+        path = data_dir / restricted
+        if path.is_file():
+            table = pd.read_parquet(path)
+            old = table["year"] < first_kept
+            if old.any():
+                _rewrite(data_dir, path, table[~old].reset_index(drop=True))
+            done["identities_removed"] += int(old.sum())
     quarantine = data_dir / QUARANTINE
     if quarantine.is_file():
         ledger = pd.read_parquet(quarantine)
@@ -91,7 +96,8 @@ def main(argv: list[str] | None = None) -> None:
     done = purge(args.data_dir, retention, args.today)
     click.echo(
         f"Kept personal data of {done['first_year_kept']} onwards ({retention} years): removed "
-        f"{done['identities_removed']:,} rows of {IDENTITIES} and emptied the raw values of "
+        f"{done['identities_removed']:,} rows of {', '.join(map(str, RESTRICTED))} and emptied "
+        "the raw values of "
         f"{done['raw_values_emptied']:,} quarantined rows."
     )
     old = done["raw_exports_of_purged_years"]

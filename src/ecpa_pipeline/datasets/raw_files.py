@@ -462,6 +462,8 @@ class RawFilesDataset(AbstractDataset[None, dict[str, Callable[[], pa.Table]]]):
           root: data/01_raw
           pattern: registry/*
           limits: {max_file_mb: 2048}
+          copies: refuse   # or read: a source whose files are re-sent as they were
+
     """
 
     def __init__(
@@ -469,11 +471,15 @@ class RawFilesDataset(AbstractDataset[None, dict[str, Callable[[], pa.Table]]]):
         root: str,
         pattern: str,
         limits: dict | None = None,
+        copies: str = "refuse",
         metadata: dict[str, Any] | None = None,
     ):
+        if copies not in ("refuse", "read"):
+            raise ValueError(f"copies must be refuse or read, not {copies!r}")
         self._root = Path(root)
         self._pattern = pattern
         self._limits = ReadLimits.from_config(limits)
+        self._copies = copies
         self.metadata = metadata
 
     def _files(self) -> list[Path]:
@@ -489,7 +495,9 @@ class RawFilesDataset(AbstractDataset[None, dict[str, Callable[[], pa.Table]]]):
     def load(self) -> dict[str, Callable[[], pa.Table]]:
         """The loaders of the source's files. A file that is byte for byte another file of
         the source (a copy such as ``registry_2019 - 副本.csv``) loads as a ``RawFileError``
-        naming both: raised in the node that reads it, so that the run stops with that line.
+        naming both: raised in the node that reads it, so that the run stops with that line —
+        unless ``copies: read`` (department alerts, whose month is often sent again): then
+        it is read, and its rows are counted as exact duplicates by the cleaning.
 
         An entry of the source folder that cannot be read as an export (a broken link, a
         pipe, an unsupported type …) is the source's only loader, raising its
@@ -499,7 +507,7 @@ class RawFilesDataset(AbstractDataset[None, dict[str, Callable[[], pa.Table]]]):
             files = self._files()
         except RawFileError as error:
             return {error.file: functools.partial(_raise, error)}
-        copies = _copies(files, self._root)
+        copies = _copies(files, self._root) if self._copies == "refuse" else {}
         loaders = {}
         for path in files:
             name = relative(path, self._root)

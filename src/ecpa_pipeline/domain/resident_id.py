@@ -39,6 +39,21 @@ def compose(area: np.ndarray, birth_yyyymmdd: np.ndarray, sequence: np.ndarray) 
     return np.char.add(first17, check_characters(first17))
 
 
+def upgrade_15(ids: np.ndarray) -> np.ndarray:
+    """Old 15-digit numbers (issued before 1999: no century, no check character) as the
+    18-digit number they became — ``19`` inserted before the birth year, the check character
+    appended; anything else unchanged.
+
+    >>> upgrade_15(np.array(["110105491231002", "11010519491231002X"])).tolist()
+    ['11010519491231002X', '11010519491231002X']
+    """
+    text = pd.Series(np.asarray(ids, dtype=object), dtype="str")
+    old = text.str.fullmatch(r"\d{15}").fillna(False).to_numpy()
+    first17 = (text.str.slice(0, 6) + "19" + text.str.slice(6, 15)).to_numpy(dtype="U17")
+    check = check_characters(np.where(old, first17, "0" * 17))
+    return np.where(old, np.char.add(first17, check), text.to_numpy(dtype=str))
+
+
 def well_formed(ids: np.ndarray) -> np.ndarray:
     """18 characters: 17 digits and a digit or X (upper or lower case)."""
     s = np.asarray(ids, dtype=str)

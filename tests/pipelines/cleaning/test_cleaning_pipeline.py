@@ -31,6 +31,7 @@ def test_every_raw_row_is_accounted_for(county_cleaned, reporting):
         "orders_pinduoduo",
         "orders_832",
         "market_index",
+        "alerts",
     }
     assert (
         accounting["read"]
@@ -43,9 +44,11 @@ def test_every_raw_row_is_accounted_for(county_cleaned, reporting):
         len(pd.read_csv(p, dtype=str, encoding="gbk"))
         for p in (raw / "orders" / "taobao").glob("*.csv")
     )
+    alert_rows = sum(len(pd.read_csv(p, dtype=str)) for p in (raw / "alerts").rglob("*.csv"))
     read = accounting.set_index("source")["read"]
     assert read["registry"] == registry_rows
     assert read["orders_taobao"] == taobao_rows
+    assert read["alerts"] == alert_rows > 1000
     persons = pd.read_parquet(county_cleaned / "03_primary" / "persons.parquet")
     assert len(persons) == accounting.set_index("source").loc["registry", "clean"]
 

@@ -89,7 +89,8 @@ def household_in_detail(detail: pd.Series) -> pd.Series:
 
 
 #: The 4-digit year in a file name (``registry_2016.csv``).
-YEAR_IN_NAME = r"(?<!\d)(20\d{2}|19\d{2})(?!\d)"
+#: A year in a file name: ``registry_2016``, or the year of a month ``202403_医保``.
+YEAR_IN_NAME = r"(?<!\d)(20\d{2}|19\d{2})(?:0[1-9]|1[0-2])?(?!\d)"
 
 
 def year_of(file: str) -> int | None:
@@ -150,7 +151,10 @@ def read_source(
         if not rows:
             if spec.get("rows_required"):
                 raise RawFileError(file, "no data rows below the header")
-            logger.warning("%s: a header and no data rows, read as 0 rows", printable(file))
+            # A month with nothing to push is a header-only alert file: nothing to warn of.
+            (logger.info if spec.get("empty_files_expected") else logger.warning)(
+                "%s: a header and no data rows, read as 0 rows", printable(file)
+            )
         columns = {
             FILE: pa.repeat(pa.scalar(file, pa.string()), rows),
             ROW: lines,

@@ -11,7 +11,7 @@ from ecpa_pipeline.domain.identities import collect_identities, split_identities
 from ecpa_pipeline.domain.masking import mask_json_values
 from ecpa_pipeline.errors import ProjectError
 
-from . import catalogues, households, market, monitoring, orders, registry, report
+from . import alerts, catalogues, households, market, monitoring, orders, registry, report
 from .ledger import empty_issues, household_in_detail, year_of
 from .schemas import validate
 
@@ -216,6 +216,25 @@ def clean_market_index(
     return validate("market_index", table, code_lists, cleaning), ledger, acc
 
 
+def clean_alerts(
+    raw: dict,
+    villages: pd.DataFrame,
+    identities: pd.DataFrame,
+    persons: pd.DataFrame,
+    monitoring_persons: pd.DataFrame,
+    contract: dict,
+    code_lists: dict,
+    cleaning: dict,
+):
+    """Department alert pushes (optional) → ``alerts`` (no names or ID numbers) and the
+    restricted ``alert_identities``; each clue linked to a person on record when it can be."""
+    residents = alerts.residents_of(identities, persons, monitoring_persons)
+    table, people, ledger, acc = alerts.clean_alerts(
+        raw, contract["alerts"], code_lists, _spec(cleaning, "alerts"), villages, residents
+    )
+    return validate("alerts", table, code_lists, cleaning), people, ledger, acc
+
+
 def person_identities(registry: pd.DataFrame, monitoring: pd.DataFrame) -> pd.DataFrame:
     """The restricted table: every person code's name, ID number and phone, by source and
     year (``domain/identities.py``)."""
@@ -257,6 +276,7 @@ def report_data_quality(
     household_income: pd.DataFrame,
     order_lines: pd.DataFrame,
     market_index: pd.DataFrame,
+    alert_clues: pd.DataFrame,
     ledger: pd.DataFrame,
     accounting: pd.DataFrame,
     skipped: pd.DataFrame,
@@ -279,6 +299,7 @@ def report_data_quality(
             for k, p in (("taobao", "淘宝"), ("pinduoduo", "拼多多"), ("832", "832平台"))
         },
         "market_index": market_index,
+        "alerts": alert_clues,
     }
     summary, by_reason = report.data_quality_tables(clean_tables, ledger, villages)
     scores = report.score_defect_detection(

@@ -126,6 +126,19 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="clean_market_index_node",
             ),
             Node(
+                nodes.clean_alerts,
+                [
+                    "raw_alerts",
+                    "villages",
+                    "person_identities",
+                    "persons",
+                    "monitoring_persons",
+                    *_CONF,
+                ],
+                ["alerts", "alert_identities", "ledger_alerts", "accounting_alerts"],
+                name="clean_alerts_node",
+            ),
+            Node(
                 nodes.collect_ledger,
                 [
                     "params:cleaning",
@@ -140,6 +153,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "ledger_households",
                     "ledger_orders",
                     "ledger_market_index",
+                    "ledger_alerts",
                 ],
                 "row_issues",
                 name="collect_ledger_node",
@@ -156,6 +170,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "accounting_income",
                     "accounting_orders",
                     "accounting_market_index",
+                    "accounting_alerts",
                 ],
                 "row_accounting",
                 name="check_row_accounting_node",
@@ -172,6 +187,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "household_income",
                     "order_lines",
                     "market_index",
+                    "alerts",
                     "row_issues",
                     "row_accounting",
                     "raw_skipped",

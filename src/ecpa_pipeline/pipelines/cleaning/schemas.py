@@ -118,6 +118,21 @@ def _schemas_by_table(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
                 **_LINEAGE,
             }
         ),
+        "alerts": pa.DataFrameSchema(
+            {
+                "push_month": pa.Column("int64", pa.Check.in_range(190001, 210012)),
+                "department": _codes(c["alert_department"], nullable=False),
+                "alert_type": _codes(c["alert_type"], nullable=False),
+                "event_date": _datetime(nullable=False),
+                "amount": _number(pa.Check.ge(0)),
+                "village_code": _text(VILLAGE_CODE),
+                "household_code": _text(nullable=True),
+                "person_code": _text(nullable=True),
+                "linked_by": _codes(["id_number", "name_and_village", ""], nullable=False),
+                "candidate": pa.Column(bool),
+                **_LINEAGE,
+            }
+        ),
         "shops": pa.DataFrameSchema(
             {
                 "shop_id": _text(),

@@ -181,7 +181,10 @@ def shock_months(rng, world: World, shocks: dict, mon: dict) -> dict:
     lag = np.asarray(mon["alerts"]["discovery_lag"])[
         rng.integers(0, len(mon["alerts"]["discovery_lag"]), n)
     ]
-    found = np.where(np.isfinite(first), np.minimum(np.nan_to_num(first, posinf=0) + lag, 12), 0)
+    # Within the year: a lag past December wraps into the months left after the shock (a
+    # cap at 12 would pile a quarter of the year's identifications into December).
+    start = np.nan_to_num(first, posinf=1).astype(int)
+    found = np.where(np.isfinite(first), start + lag % (13 - start), 0)
     return months | {"found_month": found.astype(int)}
 
 

@@ -121,11 +121,12 @@ def identify(rng, world, state, year, line, income, rigid, members, shocks, mon)
     intercept = intercept_for_mean(logit[candidates], ident["entry_rate"][year])
     risk_prob[candidates] = expit(logit[candidates] + intercept)
     identified = candidates & (rng.random(n) < np.nan_to_num(risk_prob))
-    month = rng.integers(1, 13, n)
+    drawn = rng.integers(1, 13, n)
     # A household hit by a shock is identified once it is found (its first shock's month plus
-    # the discovery lag, ``shock_months``); one without, in any month (the draw above is kept
-    # for all so that later draws do not move).
-    month = np.where(shocks["found_month"] > 0, shocks["found_month"], month)
+    # the discovery lag, ``shock_months``); one without, in any month. The draw is kept for
+    # all, and decides as before which households wait for their measures: later draws and
+    # the measures stay as they were.
+    month = np.where(shocks["found_month"] > 0, shocks["found_month"], drawn)
     severe = (spending >= ident["severe_spending_share"]) | collapse
     # A household identified mainly because a shock overwhelmed it is a 突发严重困难户, whatever
     # its status; one identified mainly for its low income is classed by status (facts §1).
@@ -136,7 +137,7 @@ def identify(rng, world, state, year, line, income, rigid, members, shocks, mon)
     category = np.where(mainly_shock, SUDDEN, np.where(exited, UNSTABLE, MARGINAL))
     risks = _risk_codes(state, shocks, no_labour)
     delayed = rng.random(n) < mon["elimination"]["measure_delay_share"]
-    measures = suggest_measures(rng, risks, delayed & (month == 12))
+    measures = suggest_measures(rng, risks, delayed & (drawn == 12))
     state.monitored |= identified
     state.since = np.where(identified, year * 100 + month, state.since)
     state.category = np.where(identified, category, state.category)

@@ -196,6 +196,7 @@ def export_alerts(
     households_: pd.DataFrame,
     persons: pd.DataFrame,
     villages: pd.DataFrame,
+    contract: dict,
     sim: dict,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
     """``alerts/<YYYYMM>_<部门>.csv``: the departments' monthly pushes of 2021–2025 with §10's
@@ -212,7 +213,7 @@ def export_alerts(
         rows, sim["monitoring"]["years"], sim["defects"], rng
     ).items():
         department = name.split("_")[-1].removesuffix(".csv")
-        written = alert_exports.with_chinese_headers(frame, department)
+        written = alert_exports.with_chinese_headers(frame, department, contract["alerts"])
         files[name], defects = finalise(written, "alerts", f"alerts/{name}")
         truth.append(defects)
     codes = population["household_code"].to_numpy()

@@ -101,6 +101,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "sim_households",
                     "sim_persons",
                     "sim_villages",
+                    "params:raw_contract",
                     "sim_parameters",
                 ],
                 ["raw_alerts_export", "sim_alert_defects", "truth_alert_events"],

@@ -22,18 +22,6 @@ HOMOPHONE = str.maketrans(
     "明华建国强文平军志英秀兰红梅芳丽玉珍海林云光成永福春生金安荣勇刚斌杰涛辉敏静燕霞萍琴艳丹婷雪飞鹏宇浩阳洋磊波超亮伟",
     "铭桦健帼蔷雯萍钧智瑛绣岚鸿玫方莉钰贞瀚琳芸广诚咏富椿升锦桉蓉涌钢彬洁韬晖闽婧艳侠苹芹燕旦亭薛菲朋雨昊扬阳蕾博朝靓玮",
 )
-COLUMNS = {
-    "department": "推送部门",
-    "push_month": "推送月份",
-    "name": "姓名",
-    "id_number": "证件号码",
-    "township_name": "所在乡镇",
-    "village_name": "所在村",
-    "alert_type": "预警事项",
-    "event_date": "发生日期",
-    "amount": "金额",
-    "note": "备注",
-}
 #: What departments add of their own (readable, never required).
 EXTRA = {"医保": "住院次数", "残联": "残疾等级", "民政": "保障类别"}
 
@@ -102,7 +90,10 @@ def alert_rows(
     rows["id_number"] = ids
     names = rows["name"].astype(str)
     homophone = names.str.slice(1).str.translate(HOMOPHONE) != names.str.slice(1)
-    sound = pick(rng, n, rates["alerts_name_homophone"], clean() & homophone.to_numpy())
+    # A homophone is a defect only against a name on record: among residents the monitoring
+    # export lists (of one never listed, the clue's name is all there is).
+    listed = pushes["in_system"].to_numpy(bool)
+    sound = pick(rng, n, rates["alerts_name_homophone"], clean() & homophone.to_numpy() & listed)
     first, given = names[sound].str.slice(0, 1), names[sound].str.slice(1)
     rows.loc[sound, "name"] = first + given.str.translate(HOMOPHONE)
     mark(rows, sound, "alerts_name_homophone")
@@ -156,9 +147,10 @@ def alert_files(rows: pd.DataFrame, years: list[int], rates: dict, rng) -> dict[
     return files
 
 
-def with_chinese_headers(frame: pd.DataFrame, department: str) -> pd.DataFrame:
-    """The file as the department writes it: Chinese headers, and its own extra column."""
-    out = frame.rename(columns=COLUMNS)
+def with_chinese_headers(frame: pd.DataFrame, department: str, mapping: dict) -> pd.DataFrame:
+    """The file as the department writes it: the contract's headers (``mapping``), and the
+    department's own extra column."""
+    out = frame.rename(columns=mapping)
     if department in EXTRA:
         out[EXTRA[department]] = ""
     return out
