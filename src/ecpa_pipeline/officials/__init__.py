@@ -94,8 +94,3 @@ def codes_to_words(codes: pd.Series, names: dict[str, str], sep: str) -> pd.Seri
     parts = codes.fillna("").str.split(";").explode()
     named = parts.map(names).dropna()
     return named.groupby(level=0).agg(sep.join).reindex(codes.index, fill_value="")
-
-
-def language_files(pages: dict[str, str], stem: str) -> dict[str, str]:
-    """``{language: page}`` as partitions ``<stem>_<language>``: each language its own file."""
-    return {f"{stem}_{language}": page for language, page in pages.items()}

@@ -276,6 +276,7 @@ def test_officials_product_lists_are_published_per_language(recommended, browser
         assert isinstance(revenue.value, (int, float)) and revenue.number_format == "#,##0"
         page, errors, seconds = open_page(browser, page_file)
         assert page.locator("#product_lists tbody tr").count() == min(50, len(recs))
+        assert "village_products (MLflow run " in page.locator("table.info").inner_text()
         shot = recommended["data"] / "08_reporting" / f"product_lists_first_screen_{language}.png"
         page.screenshot(path=str(shot))
         assert not errors and seconds < 2

@@ -104,6 +104,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "village_product_exclusions",
                     "villages",
                     "ranking_latest",
+                    "village_products_model",
                     "params:officials",
                 ],
                 ["product_workbooks", "product_html_reports"],

@@ -104,11 +104,12 @@ def county_product_reports(
     exclusions: pd.DataFrame,
     villages: pd.DataFrame,
     latest: pd.DataFrame,
+    model,
     officials: dict,
 ) -> tuple[dict[str, Workbook], dict[str, str]]:
     """Per county and language (``<county_code>_<county>_<language>``): the workbook and the
     page of the villages' product lists; ``latest`` (the candidate rows scored) gives the
-    data year."""
+    data year, ``model`` (the logged ``village_products`` pyfunc) its MLflow run."""
     place = villages[["village_code", "county_code", "county"]].drop_duplicates("village_code")
     recommended = recommendations.merge(place, on="village_code", how="left")
     recommended = recommended.assign(
@@ -118,12 +119,13 @@ def county_product_reports(
         ["village_code", "list", "would_rank"], kind="stable"
     )
     year = int(latest["year"].max())
+    run = model.metadata.run_id  # the run that logged this model version
     workbooks, pages = {}, {}
     counties = place.drop_duplicates("county_code")
     for language in officials["languages"]:
         info = [
             (text("data_year", language, WORDS), str(year)),
-            (text("model", language, WORDS), "village_products"),
+            (text("model", language, WORDS), f"village_products (MLflow run {run})"),
         ]
         for county in counties.itertuples(index=False):
             mine = recommended[recommended["county_code"] == county.county_code]
