@@ -97,3 +97,20 @@ def test_an_id_that_fails_its_check_is_linked_by_name_within_the_village():
     assert linked["linked_by"].tolist() == ["name_and_village", "id_number", ""]
     assert linked["household_code"].tolist()[:2] == ["H1", "H1"]
     assert linked["name_on_record"].tolist()[1] == "张德明"  # differs: flagged by the cleaning
+
+
+def test_monthly_repeats_of_one_stay_are_one_episode(clues):
+    """医保 pushes a stay again every month while its cumulative cost rises: one episode,
+    numbered pushes, the amount never falling."""
+    alerts, people = clues["alerts"], clues["people"]
+    key = alerts.assign(id=people["id_number"].to_numpy())
+    per_episode = key.groupby("episode")
+    shared = per_episode[["id", "department", "alert_type", "event_date"]].nunique()
+    assert (shared == 1).all().all()
+    repeated = per_episode.size()[per_episode.size() > 1].index
+    assert len(repeated) and alerts["episode"].nunique() < len(alerts)
+    medical = key[key["episode"].isin(repeated)].sort_values(["episode", "push_number"])
+    assert set(medical["department"]) == {"医保"}
+    assert medical.groupby("episode")["amount"].apply(lambda a: a.is_monotonic_increasing).all()
+    first = key.sort_values(["episode", "push_month"]).groupby("episode")["push_number"].first()
+    assert (first == 1).all()

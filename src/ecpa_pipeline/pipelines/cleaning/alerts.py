@@ -36,10 +36,6 @@ TRADITIONAL = str.maketrans(
     "劉陳張楊黃趙吳鄭謝許韓馮鄧羅葉蘇盧鍾瀋薑陸賈華國強軍蘭紅麗鳳貴榮剛傑濤輝靜艷飛鵬陽偉",
     "刘陈张杨黄赵吴郑谢许韩冯邓罗叶苏卢钟沈姜陆贾华国强军兰红丽凤贵荣刚杰涛辉静艳飞鹏阳伟",
 )
-COLUMNS = [
-    "push_month", "department", "alert_type", "event_date", "amount", "village_code",
-    "household_code", "person_code", "linked_by", "candidate", FILE, ROW,
-]  # fmt: skip
 
 
 def no_alerts() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -56,6 +52,8 @@ def no_alerts() -> tuple[pd.DataFrame, pd.DataFrame]:
             "person_code": pd.Series(dtype="str"),
             "linked_by": pd.Series(dtype="str"),
             "candidate": pd.Series(dtype="bool"),
+            "episode": pd.Series(dtype="int64"),
+            "push_number": pd.Series(dtype="int64"),
             FILE: pd.Series(dtype="str"),
             ROW: pd.Series(dtype="int64"),
         }
@@ -155,6 +153,22 @@ def link_people(
     return out
 
 
+def episodes(
+    ids: pd.Series, department: pd.Series, alert_type: pd.Series, event, push_month
+) -> tuple[np.ndarray, np.ndarray]:
+    """One episode per person, department, alert type and event date: 医保 pushes a stay again
+    every month while its cumulative cost rises, and those rows are one clue. Returns each
+    row's episode number (0, 1, … in order of the keys) and its push's number within the
+    episode (1 for the first push month)."""
+    key = pd.DataFrame(
+        {"id": ids.to_numpy(), "department": department.to_numpy(), "type": alert_type.to_numpy()}
+    ).assign(event=np.asarray(event), month=np.asarray(push_month))
+    episode = key.groupby(["id", "department", "type", "event"], sort=True).ngroup().to_numpy()
+    order = key.assign(episode=episode).sort_values(["episode", "month"], kind="stable")
+    number = order.groupby("episode").cumcount() + 1
+    return episode.astype("int64"), number.reindex(key.index).to_numpy("int64")
+
+
 def clean_alerts(
     loaders: dict,
     mapping: dict,
@@ -240,6 +254,9 @@ def clean_alerts(
         flag(frame, traditional, SOURCE, "name_traditional"),
         flag(frame, differs, SOURCE, "name_differs_from_record"),
     ]
+    episode, push_number = episodes(
+        ids[keep], department[keep], alert_type[keep], event[keep], file_month[keep]
+    )
     alerts = pd.DataFrame(
         {
             "push_month": file_month[keep].astype("int64"),
@@ -252,6 +269,8 @@ def clean_alerts(
             "person_code": linked["person_code"].astype("str"),
             "linked_by": linked["linked_by"],
             "candidate": linked["household_code"].isna(),
+            "episode": episode,
+            "push_number": push_number,
             FILE: frame[FILE],
             ROW: frame[ROW].astype("int64"),
         }

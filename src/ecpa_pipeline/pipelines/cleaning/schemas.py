@@ -130,6 +130,8 @@ def _schemas_by_table(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
                 "person_code": _text(nullable=True),
                 "linked_by": _codes(["id_number", "name_and_village", ""], nullable=False),
                 "candidate": pa.Column(bool),
+                "episode": pa.Column("int64", pa.Check.ge(0)),
+                "push_number": pa.Column("int64", pa.Check.ge(1)),
                 **_LINEAGE,
             }
         ),
