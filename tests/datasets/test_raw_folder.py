@@ -246,14 +246,3 @@ def test_the_catalogs_list_of_what_was_not_read_covers_every_source():
         if isinstance(entry, dict) and entry.get("type", "").endswith("RawFilesDataset")
     }
     assert sources and set(catalog["raw_skipped"]["patterns"]) == sources
-
-
-def test_a_contract_source_not_read_yet_is_listed_as_such(raw):
-    """``alerts/`` (contract §10) is where the contract puts it: listed as not read yet, not
-    as a misplaced file to move."""
-    (raw / "alerts").mkdir()
-    (raw / "alerts" / "202403_医保.csv").write_text("推送部门\n医保\n", encoding="utf-8")
-    skipped = RawSkippedDataset(str(raw), SOURCES, unread={"alerts": "not_read_yet"}).load()
-    assert skipped.to_dict("records") == [{"source_file": "alerts", "reason": "not_read_yet"}]
-    reasons = load_config()["parameters"]["cleaning"]["skip_reasons"]
-    assert "not_read_yet" in reasons

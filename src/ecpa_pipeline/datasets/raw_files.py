@@ -541,24 +541,20 @@ class RawSkippedDataset(AbstractDataset[None, pd.DataFrame]):
           type: ecpa_pipeline.datasets.RawSkippedDataset
           root: data/01_raw
           patterns: [registry/*, villages.*]
-          unread: {alerts: not_read_yet}   # a contract source this version does not read
-
     """
 
     def __init__(
         self,
         root: str,
         patterns: list[str],
-        unread: dict[str, str] | None = None,
         metadata: dict | None = None,
     ):
         self._root = Path(root)
         self._patterns = list(patterns)
-        self._unread = dict(unread or {})
         self.metadata = metadata
 
     def load(self) -> pd.DataFrame:
-        skipped: list[Skipped] = unsourced(self._root, self._patterns, self._unread)
+        skipped: list[Skipped] = unsourced(self._root, self._patterns)
         for pattern in self._patterns:
             try:
                 skipped += scan(self._root, pattern, RawFileError)[1]

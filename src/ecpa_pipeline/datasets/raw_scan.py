@@ -158,13 +158,9 @@ def _walk(
     return files
 
 
-def unsourced(
-    root: Path, patterns: list[str], unread: dict[str, str] | None = None
-) -> list[Skipped]:
+def unsourced(root: Path, patterns: list[str]) -> list[Skipped]:
     """Top-level entries of the raw folder that belong to no source (a registry file put
-    beside the folders instead of in ``registry/``): skipped, and listed; an entry named in
-    ``unread`` (a source of the contract this version does not read yet) with its reason."""
-    unread = unread or {}
+    beside the folders instead of in ``registry/``): skipped, and listed."""
     heads = {p.split("/", 1)[0] for p in patterns}
     skipped = []
     for path in sorted(root.iterdir()) if root.is_dir() else []:
@@ -173,5 +169,5 @@ def unsourced(
         if any(PurePosixPath(path.name).match(h) for h in heads):
             continue
         if _kept(path, root, skipped):
-            skipped.append(Skipped(relative(path, root), unread.get(path.name, "not_a_source")))
+            skipped.append(Skipped(relative(path, root), "not_a_source"))
     return skipped

@@ -42,8 +42,6 @@ class Listing:
     filters: list[str] = field(default_factory=list)
     fills: dict[str, dict] = field(default_factory=dict)
     order: dict[str, list] = field(default_factory=dict)
-    note: str = ""
-    searchable: bool = True
 
 
 def column_data(values: pd.Series) -> dict:
@@ -91,11 +89,7 @@ def _listing_html(listing: Listing, language: str, page_size: int) -> str:
     # how the browser finds its end. JSON.parse reads \u003c as "<".
     data = json.dumps(spec, ensure_ascii=False, allow_nan=False, default=_json_number)
     data = data.replace("<", "\\u003c")
-    search = (
-        f'<input type="search" placeholder="{escape(text("search", language))}">'
-        if listing.searchable
-        else ""
-    )
+    search = f'<input type="search" placeholder="{escape(text("search", language))}">'
     selects = "".join(
         f'<label>{escape(c)} <select class="filter" data-column="{position[c]}">'
         f'<option value="">{escape(text("all", language))}</option></select></label>'
@@ -106,10 +100,9 @@ def _listing_html(listing: Listing, language: str, page_size: int) -> str:
     options = "".join(
         f'<option value="{n}"{" selected" if n == page_size else ""}>{n}</option>' for n in sizes
     )
-    note = f'<p class="info">{escape(listing.note)}</p>' if listing.note else ""
     return (
         f'<section class="listing" id="{escape(listing.id)}">'
-        f"<h2>{escape(listing.title)} ({len(frame):,})</h2>{note}"
+        f"<h2>{escape(listing.title)} ({len(frame):,})</h2>"
         f'<div class="filters">{search}{selects}</div>'
         f'<div class="pager"><button class="previous">‹</button><span class="page"></span>'
         f'<button class="next">›</button><label>{escape(text("per_page", language))} '

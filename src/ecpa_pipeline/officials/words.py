@@ -21,7 +21,6 @@ WORDS = {
         "含未脱敏的个人信息：仅限授权人员",
         "contains unmasked personal data: authorised staff only",
     ),
-    "about": ("说明", "About"),
 }
 
 
