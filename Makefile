@@ -117,6 +117,8 @@ run: simulate-if-empty
 	$(BIN)/kedro run --pipelines=product_recommendation --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=household_ranking --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=monitoring_lists --params "data_dir=$(DATA_DIR)"
+	$(BIN)/kedro run --pipelines=monitoring_visits_model --params "data_dir=$(DATA_DIR)"
+	$(BIN)/kedro run --pipelines=monitoring_visits --params "data_dir=$(DATA_DIR)"
 
 test: install browser java
 	$(BIN)/ruff check src tests benchmarks examples

@@ -77,9 +77,9 @@ def test_features_refuse_primary_tables_of_an_unfinished_cleaning(tiny_world, tm
     early = kedro_cli(data, tmp_path, "--pipelines=features")
     assert early.returncode == 1 and "Traceback" not in early.stderr
     assert (early.stdout + early.stderr).strip().splitlines()[-1] == (
-        f"Error: {data} has no 03_primary/households.parquet, "
-        "03_primary/monitoring_households.parquet, 03_primary/monitoring_persons.parquet "
-        "(and 3 more): run kedro run --pipelines=cleaning on this data folder first"
+        f"Error: {data} has no 03_primary/restricted/alert_identities.parquet, "
+        "03_primary/households.parquet, 03_primary/monitoring_households.parquet "
+        "(and 4 more): run kedro run --pipelines=cleaning on this data folder first"
     )
     assert kedro_cli(data, tmp_path).returncode == 0  # cleaning + features, one run
     manifest = read_manifest(data)

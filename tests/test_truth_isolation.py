@@ -14,6 +14,7 @@ EVALUATION_NODES = {
     "key_exit_truth_node",
     "monitoring_risk.evaluate_exit_model_node",
     "key_monitoring_truth_node",
+    "evaluate_visit_model_node",
 }
 
 
@@ -46,7 +47,14 @@ def test_the_product_and_exit_evaluations_read_the_truth():
     pipelines = register_pipelines()
     readers = {
         n.name
-        for p in ("exit_model", "monitoring_risk", "product_recommendation", "cleaning", "features")
+        for p in (
+            "exit_model",
+            "monitoring_risk",
+            "monitoring_visits_model",
+            "product_recommendation",
+            "cleaning",
+            "features",
+        )
         for n in pipelines[p].nodes
         if any(_is_truth(d) for d in n.inputs)
     }

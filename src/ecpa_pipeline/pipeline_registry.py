@@ -12,6 +12,12 @@
 - ``monitoring_lists``: from the registered ``monitoring_risk`` model, the officials' early
   warning list (households not yet monitored, by risk, with reasons and suggested measures)
   and the risk-elimination check of monitored households; run after ``monitoring_risk``.
+- ``monitoring_visits_model``: the monthly visit model from the departments' clues (alerts/),
+  the monitoring exports and the registered ``monitoring_risk`` model as a prior; evaluated
+  month by month on the held-out year against the yearly list, the official rule and the
+  truth, registered as ``monitoring_visits``. Run it on its own, after ``monitoring_risk``.
+- ``monitoring_visits``: one month's visit lists per township (``--params month=YYYYMM``,
+  default the latest month pushed) from the registered ``monitoring_visits`` model.
 - ``product_recommendation``: ranks characteristic products per village (一村一品) with
   LightGBM LambdaRank, logs metrics against baselines, registers the ranker as
   ``village_products`` and writes per-village recommendations with reasons.
@@ -41,6 +47,7 @@ from ecpa_pipeline.pipelines import (
     features,
     household_ranking,
     monitoring_lists,
+    monitoring_visits,
     product_recommendation,
     simulation,
     spark_province,
@@ -62,6 +69,8 @@ def register_pipelines() -> dict[str, Pipeline]:
         "product_recommendation": product_recommendation.create_pipeline(),
         "household_ranking": household_ranking.create_pipeline(),
         "monitoring_lists": monitoring_lists.create_pipeline(),
+        "monitoring_visits_model": monitoring_visits.create_training_pipeline(),
+        "monitoring_visits": monitoring_visits.create_pipeline(),
         "province_summary": household_ranking.pipeline.create_province_pipeline(),
         "spark": spark_province.create_pipeline(),
         "spark_counties": spark_province.pipeline.create_counties_pipeline(),

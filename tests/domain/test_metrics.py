@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 from ecpa_pipeline.domain.metrics import (
     binary_metrics,
@@ -63,6 +63,23 @@ def test_the_bootstrap_interval_holds_the_figure_and_narrows_with_more_household
     assert low < roc_auc_score(y, p) < high
     assert high - low < small[1] - small[0]
     assert bootstrap_interval(y, p, seed=3) == (low, high)  # seeded: reproducible
+
+
+@pytest.mark.parametrize("metric", [roc_auc_score, average_precision_score])
+def test_the_bootstrap_of_a_ranking_metric_is_the_metric_on_the_resampled_rows(metric):
+    # ROC and PR AUC are computed from each resample's weights over scores sorted once (fast
+    # on a county's household-months); the interval must be that of resampling the rows.
+    rng = np.random.default_rng(2)
+    y = (rng.random(300) < 0.1).astype(int)
+    p = np.round(rng.random(300) * (1 + y), 1)  # ties, as lists of rounded scores have
+    draws = np.random.default_rng(5)
+    values = []
+    for _ in range(50):
+        at = draws.integers(0, 300, 300)
+        if len(np.unique(y[at])) == 2:
+            values.append(metric(y[at], p[at]))
+    expected = tuple(np.percentile(values, [2.5, 97.5]))
+    assert bootstrap_interval(y, p, metric, resamples=50, seed=5) == pytest.approx(expected)
 
 
 def test_the_budget_is_a_count_a_share_or_the_observed_positives():

@@ -1,12 +1,15 @@
 """The monitoring-risk model: its input never sees a field that encodes the label, and
 ``kedro run --pipelines=monitoring_risk`` trains, evaluates and registers it in MLflow; then
-``monitoring_lists`` turns it into the officials' lists (CSV, workbook, HTML)."""
+``monitoring_lists`` turns it into the officials' lists (CSV, workbook, HTML), and the
+monthly visit model (``monitoring_visits_model``, the yearly model its prior) into the
+month's visit lists (``monitoring_visits``). One file: one training of the yearly model."""
 
 from __future__ import annotations
 
 import re
 
 import mlflow
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -14,7 +17,7 @@ import pytest
 from ecpa_pipeline.errors import ProjectError
 from ecpa_pipeline.pipelines.exit_model.split import check_no_label_fields, split_transitions
 from ecpa_pipeline.pipelines.features.monitoring import monitoring_model_input
-from tests.conftest import CJK, assert_no_personal_data, kedro_run, open_page
+from tests.conftest import CJK, assert_no_personal_data, kedro_cli, kedro_run, open_page
 
 
 def test_a_label_encoding_feature_stops_the_run(parameters):
@@ -96,6 +99,14 @@ def test_the_label_is_identification_next_year_and_monitored_households_are_not_
     )
     leaked = [c for c in table.columns if c != "identified_next_year"]
     check_no_label_fields(leaked, never)  # no label-encoding column even reaches the input
+
+
+def assert_english_but_places(text: str, data) -> None:
+    """No Chinese in ``text`` once the county's place names are taken out."""
+    villages = pd.read_parquet(data / "03_primary" / "villages.parquet")
+    for name in pd.concat([villages[c] for c in ("county", "township", "village")]):
+        text = text.replace(name, "")
+    assert not re.findall(CJK, text), re.findall(f".{{0,30}}{CJK}+.{{0,30}}", text)[:5]
 
 
 @pytest.fixture(scope="module")
@@ -225,10 +236,7 @@ def test_the_county_page_opens_on_the_most_at_risk(lists, browser, language, sto
     )
     assert not errors and seconds < 2
     if language == "en":
-        villages = pd.read_parquet(store["data"] / "03_primary" / "villages.parquet")
-        for name in pd.concat([villages[c] for c in ("county", "township", "village")]):
-            text = text.replace(name, "")
-        assert not re.findall(CJK, text), re.findall(f".{{0,30}}{CJK}+.{{0,30}}", text)[:5]
+        assert_english_but_places(text, store["data"])
 
 
 @pytest.mark.slow
@@ -244,3 +252,137 @@ def test_english_csvs_carry_no_chinese_but_names(store, lists):
         shown = table.drop(columns=[c for c in table if c in names]).fillna("")
         text = " ".join(shown.columns) + " ".join(shown.astype(str).agg(" ".join, axis=1))
         assert not re.findall(CJK, text), re.findall(f".{{0,30}}{CJK}+.{{0,30}}", text)[:5]
+
+
+@pytest.fixture(scope="module")
+def visits(store):
+    """The monthly visit model trained on the tiny world with the yearly model above as its
+    prior (``monitoring_visits_model``), then the visit lists of the latest month pushed and
+    of one two months before (``monitoring_visits``, ``--params month=YYYYMM``)."""
+    kedro_run("monitoring_visits_model", store["data"], store["path"])
+    kedro_run("monitoring_visits", store["data"], store["path"])
+    alerts = pd.read_parquet(store["data"] / "03_primary" / "alerts.parquet")
+    months = sorted(alerts["push_month"].unique())
+    kedro_run("monitoring_visits", store["data"], store["path"], f"month={months[-3]}")
+    out = store["data"] / "08_reporting" / "monitoring_visits"
+    return {"out": out, "latest": int(months[-1]), "earlier": int(months[-3])}
+
+
+@pytest.mark.slow
+def test_the_visit_model_is_registered_with_its_evaluation_against_the_baselines(
+    store, visits, parameters
+):
+    client = store["client"]
+    experiment = client.get_experiment_by_name("ecpa_pipeline")
+    (run,) = client.search_runs(
+        [experiment.experiment_id], "attributes.run_name = 'monitoring_visits_model'"
+    )
+    versions = client.search_model_versions("name='monitoring_visits'")
+    assert [(int(v.version), v.run_id) for v in versions] == [(1, run.info.run_id)]
+    for scorer in ("yearly", "official_rule", "model", "truth"):
+        assert f"visit_metrics.test.{scorer}.within_2m" in run.data.metrics
+    assert re.fullmatch(r"[0-9a-f]{16}", run.data.tags["digest.alerts"])
+    assert re.fullmatch(r"fp_[0-9a-f]{16}", run.data.tags["pseudonym_key_fingerprint"])
+    assert {"scorers.csv", "scorers_by_month.csv", "candidates.csv"} <= {
+        a.path for a in client.list_artifacts(run.info.run_id)
+    }
+    table = pd.read_csv(store["data"] / "08_reporting" / "monitoring_visits_model" / "scorers.csv")
+    configured = parameters["monitoring_visits"]["capacity"]["visits_per_township"]
+    assert sorted(set(table["capacity"])) == sorted(
+        {configured, *parameters["monitoring_visits"]["evaluation"]["capacities"]}
+    )
+    scorers = table[table["capacity"] == configured].set_index("scorer")
+    assert list(scorers.index) == [
+        "yearly",
+        "official_rule",
+        "model",
+        "model_probability_only",
+        "truth",
+    ]
+    # One capacity for all: the model fills it, the official rule may find fewer clues.
+    assert (scorers["visits"] <= scorers.loc["model", "visits"]).all()
+    assert (scorers["within_2m_low"] <= scorers["within_2m"]).all()
+    assert (scorers["within_2m"] <= scorers["within_2m_high"]).all()
+    assert scorers.loc["truth", "within_2m"] >= scorers.loc["model", "within_2m"]  # the ceiling
+    assert (scorers["within_1m"] <= scorers["within_2m"]).all()
+    (candidates,) = pd.read_csv(
+        store["data"] / "08_reporting" / "monitoring_visits_model" / "candidates.csv"
+    ).to_dict("records")
+    assert 0 < candidates["visited_by_model"] <= candidates["candidates"]
+    # Found in the truth by the clue's ID number: all but a clue whose ID a defect changed.
+    assert candidates["matched_to_truth"] >= 0.95 * candidates["candidates"]
+    assert candidates["truth_below_line"] <= candidates["matched_to_truth"]
+
+
+@pytest.mark.slow
+def test_a_months_list_keeps_capacity_green_channel_first_then_probability(visits, parameters):
+    capacity = parameters["monitoring_visits"]["capacity"]["visits_per_township"]
+    for month in (visits["latest"], visits["earlier"]):
+        folder = "latest" if month == visits["latest"] else str(month)
+        listed = pd.read_csv(visits["out"] / folder / "visits.csv", dtype=str)
+        assert len(listed) and (listed["month"] == str(month)).all()
+        for _, township in listed.groupby("乡镇"):
+            assert len(township) <= capacity
+            green = (township["绿色通道"] == "是").to_numpy()
+            assert (np.diff(green.astype(int)) <= 0).all()  # green channel first
+            rest = township.loc[~green, "纳入可能性"].astype(float).to_numpy()
+            assert (np.diff(rest) <= 1e-12).all()  # then by probability
+            assert township["核查顺序"].astype(int).tolist() == list(range(1, len(township) + 1))
+        assert listed["证件号码"].dropna().str.contains(r"\*{10}").all()  # masked
+        new = listed["candidate"] == "True"
+        assert listed.loc[new, "户编号"].isna().all()  # a candidate has no household code yet
+        assert (listed.loc[~new, "户编号"].notna()).all()
+        assert listed[["核查日期", "核查结果", "原因"]].isna().all().all()  # for the township
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_visit_workbook_has_a_sheet_per_township_and_the_candidates(visits, language):
+    (path,) = (visits["out"] / "latest" / "workbooks").glob(f"*_{language}.xlsx")
+    book = openpyxl.load_workbook(path)
+    listed = pd.read_csv(visits["out"] / "latest" / "visits.csv", dtype=str)
+    townships = sorted(listed.loc[listed["candidate"] == "False", "乡镇"].unique())
+    first = {"zh": ["说明", "汇总"], "en": ["About", "Summary"]}[language]
+    last = {"zh": "新户候选", "en": "Candidates"}[language]
+    assert book.sheetnames == [*first, *townships, last]
+    sheet = book[townships[0]]
+    header = [c.value for c in sheet[1]]
+    outcome = {"zh": ["核查日期", "核查结果", "原因"], "en": ["visit date", "outcome", "reason"]}
+    assert header[-3:] == outcome[language]
+    assert sheet.max_row - 1 == int(
+        ((listed["乡镇"] == townships[0]) & (listed["candidate"] == "False")).sum()
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_visit_page_opens_and_speaks_its_language(visits, browser, language, store):
+    (path,) = (visits["out"] / "latest" / "html").glob(f"*_{language}.html")
+    page, errors, seconds = open_page(browser, path)
+    assert not errors and seconds < 2
+    assert page.locator("#visits tbody tr").count() > 0
+    text = page.locator("body").inner_text()
+    assert "monitoring_visits v1" in text and str(visits["latest"]) in text
+    if language == "en":
+        assert_english_but_places(text, store["data"])
+
+
+@pytest.mark.slow
+def test_no_personal_data_of_the_alerts_in_mlflow(store, visits):
+    assert_no_personal_data(store["path"], store["data"])
+    named = pd.read_parquet(
+        store["data"] / "03_primary" / "restricted" / "alert_identities.parquet"
+    )
+    needles = set(named["id_number"]) | {n for n in named["name"] if len(n) >= 3}
+    for path in (p for p in store["path"].rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", errors="ignore")
+        assert not [n for n in needles if n in text], path
+
+
+@pytest.mark.slow
+def test_a_month_nobody_pushed_in_stops_with_the_months_there_are(store, visits):
+    result = kedro_cli(
+        store["data"], store["path"], "--pipelines=monitoring_visits", params=("month=199001",)
+    )
+    assert result.returncode != 0
+    assert "no department pushed a clue that month (pushes 2021" in result.stdout + result.stderr

@@ -142,6 +142,34 @@ def household_keys(
     return keys, key, key
 
 
+#: Pseudonyms of residents (department clues about people no record lists) are made from
+#: their ID numbers in a namespace of their own, never equal to a household code's.
+RESIDENT = "resident:"
+
+
+def keys_of_everyone(
+    households: pd.DataFrame,
+    secret: str,
+    monitoring_households: pd.DataFrame,
+    alert_identities: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict]:
+    """``household_keys`` and, for every department clue (by its file and row), the
+    pseudonym of the resident it names (``resident_key``): a new-household candidate is
+    followed month by month under it, and no ID number leaves the restricted layer."""
+    keys, key, tags = household_keys(households, secret, monitoring_households)
+    ids = alert_identities["id_number"].astype("str")
+    residents = pd.DataFrame(
+        {
+            "source_file": alert_identities["source_file"].astype("str"),
+            "source_row": alert_identities["source_row"].astype("int64"),
+            "resident_key": pseudonymise(RESIDENT + ids, secret).str.replace(
+                "h_", "r_", n=1, regex=False
+            ),
+        }
+    )
+    return keys, residents, key, tags
+
+
 def exit_truth_by_key(truth: pd.DataFrame | None, keys: pd.DataFrame) -> pd.DataFrame:
     """The simulation's true exit probability of each household-year under its pseudonym,
     for the exit model's evaluation (no rows with real data, where ``_truth/`` is absent).

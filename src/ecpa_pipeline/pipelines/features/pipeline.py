@@ -18,9 +18,9 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="village_context_node",
             ),
             Node(
-                nodes.household_keys,
-                ["households", "pseudonym_secret", "monitoring_households"],
-                ["household_keys", "pseudonym_key", "features_key_tags"],
+                nodes.keys_of_everyone,
+                ["households", "pseudonym_secret", "monitoring_households", "alert_identities"],
+                ["household_keys", "resident_keys", "pseudonym_key", "features_key_tags"],
                 name="household_keys_node",
             ),
             Node(
