@@ -79,7 +79,7 @@ def test_features_refuse_primary_tables_of_an_unfinished_cleaning(tiny_world, tm
     assert (early.stdout + early.stderr).strip().splitlines()[-1] == (
         f"Error: {data} has no 03_primary/restricted/alert_identities.parquet, "
         "03_primary/households.parquet, 03_primary/monitoring_households.parquet "
-        "(and 4 more): run kedro run --pipelines=cleaning on this data folder first"
+        "(and 5 more): run kedro run --pipelines=cleaning on this data folder first"
     )
     assert kedro_cli(data, tmp_path).returncode == 0  # cleaning + features, one run
     manifest = read_manifest(data)

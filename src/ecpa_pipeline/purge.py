@@ -31,8 +31,12 @@ from ecpa_pipeline.settings import CONFIG_LOADER_ARGS, PROJECT_ROOT
 
 IDENTITIES = Path("03_primary/restricted/person_identities.parquet")
 #: The restricted tables of people by year: the registry's and monitoring export's persons,
-#: and the names and ID numbers department alerts gave.
-RESTRICTED = (IDENTITIES, Path("03_primary/restricted/alert_identities.parquet"))
+#: the names and ID numbers department alerts gave, and those of the visits' outcomes.
+RESTRICTED = (
+    IDENTITIES,
+    Path("03_primary/restricted/alert_identities.parquet"),
+    Path("03_primary/restricted/visit_identities.parquet"),
+)
 QUARANTINE = Path("02_intermediate/row_issues.parquet")
 
 

@@ -463,6 +463,8 @@ class RawFilesDataset(AbstractDataset[None, dict[str, Callable[[], pa.Table]]]):
           pattern: registry/*
           limits: {max_file_mb: 2048}
           copies: refuse   # or read: a source whose files are re-sent as they were
+          exclude: []      # folders below the pattern's another source reads
+
 
     """
 
@@ -472,12 +474,14 @@ class RawFilesDataset(AbstractDataset[None, dict[str, Callable[[], pa.Table]]]):
         pattern: str,
         limits: dict | None = None,
         copies: str = "refuse",
+        exclude: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ):
         if copies not in ("refuse", "read"):
             raise ValueError(f"copies must be refuse or read, not {copies!r}")
         self._root = Path(root)
         self._pattern = pattern
+        self._exclude = list(exclude or [])
         self._limits = ReadLimits.from_config(limits)
         self._copies = copies
         self.metadata = metadata
@@ -487,7 +491,7 @@ class RawFilesDataset(AbstractDataset[None, dict[str, Callable[[], pa.Table]]]):
         entries, Excel lock files and system files are skipped with a warning (the
         data-quality report lists them, ``RawSkippedDataset``); anything else that cannot be
         read as an export stops the run (``raw_scan.scan``)."""
-        files, skipped = scan(self._root, self._pattern, RawFileError)
+        files, skipped = scan(self._root, self._pattern, RawFileError, self._exclude)
         for entry in skipped:
             logger.warning("%s: not read (%s)", printable(entry.file), entry.reason)
         return files

@@ -48,9 +48,13 @@ def _inside(target: Path, root: Path) -> bool:
     return target == root or root in target.parents
 
 
-def scan(root: Path, pattern: str, error: type[ProjectError]) -> tuple[list[Path], list[Skipped]]:
+def scan(
+    root: Path, pattern: str, error: type[ProjectError], exclude: list[str] = ()
+) -> tuple[list[Path], list[Skipped]]:
     """The files of one source (``registry/*``: every file below ``registry/``;
-    ``villages.*``: files of that name at the top) and the entries skipped there.
+    ``villages.*``: files of that name at the top) and the entries skipped there; the
+    folders ``exclude`` names (relative to ``root``, e.g. ``alerts/visits``) are another
+    source's and not walked.
 
     Raises:
         error(file, problem): an entry that cannot be read as an export — a link that is broken
@@ -69,7 +73,8 @@ def scan(root: Path, pattern: str, error: type[ProjectError]) -> tuple[list[Path
             return [], []
         if _check_entry(folder, root, real_root, error) != "folder":
             _stop(root, folder, "a file where a folder of exports is expected", error)
-        return sorted(_walk(folder, root, real_root, error, skipped, set())), skipped
+        others = {(root / e).resolve() for e in exclude}
+        return sorted(_walk(folder, root, real_root, error, skipped, others)), skipped
     entries = [p for p in sorted(root.iterdir()) if PurePosixPath(p.name).match(pattern)]
     for path in (e for e in entries if _kept(e, root, skipped)):
         if _check_entry(path, root, real_root, error) == "folder":

@@ -32,6 +32,7 @@ def test_every_raw_row_is_accounted_for(county_cleaned, reporting):
         "orders_832",
         "market_index",
         "alerts",
+        "visits",  # none in the simulated county: read 0
     }
     assert (
         accounting["read"]

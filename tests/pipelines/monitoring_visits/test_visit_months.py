@@ -83,9 +83,13 @@ def world():
     return {"system": system_households(exports, keys), "clues": clues, "prior": prior}
 
 
-def _month(world, params, when):
+NO_VISITS = pd.DataFrame({"household_key": [], "month": [], "outcome": []})
+
+
+def _month(world, params, when, visits=NO_VISITS):
+    months = [int(month_number(when)[0])]
     table = household_months(
-        world["clues"], world["system"], world["prior"], [int(month_number(when)[0])], params
+        world["clues"], world["system"], world["prior"], visits, months, params
     )
     return table.set_index("household_key")
 
@@ -118,7 +122,7 @@ def test_the_green_channel_takes_only_large_disaster_losses(world, params):
 
 
 def _planned(rows, params, **capacity):
-    frame = pd.DataFrame(rows).assign(last_new_episode=np.nan)
+    frame = pd.DataFrame(rows).assign(last_new_episode=np.nan, last_verified=np.nan)
     params = params | {"capacity": {"visits_per_township": 2, "townships": capacity}}
     return plan_month(frame, params)
 
@@ -221,3 +225,34 @@ def test_clues_read_as_officials_write_them_in_both_languages(params):
     assert zh == "民政 纳入低保 2024-03；医保 住院自付费用高 2024-02（12,300元）"  # newest first
     assert "medical insurance: high inpatient costs 2024-02 (12,300 yuan)" in en
     assert "civil affairs: enrolled in dibao 2024-03" in en
+
+
+def test_a_visit_that_found_the_criteria_met_labels_the_months_before_it(world, params):
+    met = pd.DataFrame(
+        {"household_key": ["hB"], "month": month_number(202306), "outcome": ["符合纳入条件"]}
+    )
+    assert _month(world, params, 202304, met).loc["hB", "label"] == 1  # 2023-06 within 04…06
+    assert _month(world, params, 202303, met).loc["hB", "label"] == 0
+    later = _month(world, params, 202308, met).loc["hB"]
+    assert later["months_since_visit"] == 2 and later["last_visit_not_met"] == 0
+
+
+def test_a_household_a_visit_verified_waits_for_a_new_clue(params):
+    rows = [
+        {
+            "household_key": k,
+            "county_code": "c",
+            "township": "甲镇",
+            "visit_probability": p,
+            "green_channel": False,
+            "last_verified": v,
+            "last_new_episode": e,
+        }
+        for k, p, v, e in [
+            ("verified", 0.9, 10.0, 9.0),  # verified in month 10, no clue since: waits
+            ("new_clue", 0.8, 10.0, 11.0),  # a new episode after its visit: listed again
+            ("never", 0.1, np.nan, np.nan),
+        ]
+    ]
+    planned = plan_month(pd.DataFrame(rows), params)
+    assert planned["household_key"].tolist() == ["new_clue", "never"]

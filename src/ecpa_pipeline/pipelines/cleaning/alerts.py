@@ -73,6 +73,22 @@ def _identities(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def month_in_name(files: pd.Series) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """``<YYYYMM>_<name>`` of each file: the two parts, the month as a number and whether it
+    is a real month."""
+    named = files.str.extract(FILE_NAME)
+    month = pd.to_numeric(named[0], errors="coerce")
+    return named, month, month.between(190001, 210012) & (month % 100).between(1, 12)
+
+
+def resident_ids(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """ID numbers as departments and townships write them → 18 characters (15-digit numbers
+    converted, a lower-case x raised), and whether each is well formed."""
+    text = clean_text(values).fillna("").str.upper().to_numpy()
+    ids = pd.Series(resident_id.upgrade_15(text), index=values.index, dtype="str")
+    return ids, pd.Series(resident_id.well_formed(ids.to_numpy(dtype=str)), index=values.index)
+
+
 def village_key(names: pd.Series) -> pd.Series:
     """A village's name without the suffix departments vary (村, 村委会, 社区 …)."""
     return clean_text(names).fillna("").str.replace(VILLAGE_SUFFIXES, "", regex=True)
@@ -198,17 +214,10 @@ def clean_alerts(
     raw = read_source(loaders, mapping, spec, SOURCE)
     columns = list(mapping)
     frame, duplicates = split_duplicates(raw, columns, SOURCE)
-    named = frame[FILE].str.extract(FILE_NAME)
-    file_month = pd.to_numeric(named[0], errors="coerce")
-    month_ok = file_month.between(190001, 210012) & (file_month % 100).between(1, 12)
+    named, file_month, month_ok = month_in_name(frame[FILE])
     department = clean_text(frame["department"]).fillna("")
     alert_type = clean_text(frame["alert_type"]).fillna("")
-    ids = pd.Series(
-        resident_id.upgrade_15(clean_text(frame["id_number"]).fillna("").str.upper().to_numpy()),
-        index=frame.index,
-        dtype="str",
-    )
-    well_formed = pd.Series(resident_id.well_formed(ids.to_numpy(dtype=str)), index=frame.index)
+    ids, well_formed = resident_ids(frame["id_number"])
     event, bad_event = parse_date(frame["event_date"])
     amount, bad_amount = parse_number(frame["amount"])
     month_end = pd.to_datetime(

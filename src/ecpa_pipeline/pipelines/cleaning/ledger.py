@@ -262,6 +262,14 @@ def find_duplicates(
     return dup, _entries(frame, dup, source, DUPLICATE, "exact_duplicate")
 
 
+def superseded(
+    frame: pd.DataFrame, mask: pd.Series, source: str, code: str, detail: pd.Series | str = ""
+) -> pd.DataFrame:
+    """Ledger entries counting the rows selected by ``mask`` as duplicates of a later row
+    that replaces them (a household visited twice in a month: its last visit stands)."""
+    return _entries(frame, _selected(frame, mask), source, DUPLICATE, code, detail)
+
+
 def split_duplicates(
     frame: pd.DataFrame, columns: list[str], source: str, likely_key: list[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

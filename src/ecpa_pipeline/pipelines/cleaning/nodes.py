@@ -11,7 +11,7 @@ from ecpa_pipeline.domain.identities import collect_identities, split_identities
 from ecpa_pipeline.domain.masking import mask_json_values
 from ecpa_pipeline.errors import ProjectError
 
-from . import alerts, catalogues, households, market, monitoring, orders, registry, report
+from . import alerts, catalogues, households, market, monitoring, orders, registry, report, visits
 from .ledger import empty_issues, household_in_detail, year_of
 from .schemas import validate
 
@@ -233,6 +233,21 @@ def clean_alerts(
         raw, contract["alerts"], code_lists, _spec(cleaning, "alerts"), villages, residents
     )
     return validate("alerts", table, code_lists, cleaning), people, ledger, acc
+
+
+def clean_visits(
+    raw: dict,
+    monitoring_households: pd.DataFrame,
+    contract: dict,
+    code_lists: dict,
+    cleaning: dict,
+):
+    """What the townships' visits found (optional) → ``visit_outcomes`` (no names, ID
+    numbers or visitors) and the restricted ``visit_identities``."""
+    table, people, ledger, acc = visits.clean_visits(
+        raw, contract["visits"], code_lists, _spec(cleaning, "visits"), monitoring_households
+    )
+    return validate("visits", table, code_lists, cleaning), people, ledger, acc
 
 
 def person_identities(registry: pd.DataFrame, monitoring: pd.DataFrame) -> pd.DataFrame:

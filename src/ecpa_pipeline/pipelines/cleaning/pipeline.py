@@ -139,6 +139,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="clean_alerts_node",
             ),
             Node(
+                nodes.clean_visits,
+                ["raw_visits", "monitoring_households", *_CONF],
+                ["visit_outcomes", "visit_identities", "ledger_visits", "accounting_visits"],
+                name="clean_visits_node",
+            ),
+            Node(
                 nodes.collect_ledger,
                 [
                     "params:cleaning",
@@ -154,6 +160,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "ledger_orders",
                     "ledger_market_index",
                     "ledger_alerts",
+                    "ledger_visits",
                 ],
                 "row_issues",
                 name="collect_ledger_node",
@@ -171,6 +178,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "accounting_orders",
                     "accounting_market_index",
                     "accounting_alerts",
+                    "accounting_visits",
                 ],
                 "row_accounting",
                 name="check_row_accounting_node",

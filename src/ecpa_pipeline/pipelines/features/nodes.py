@@ -152,16 +152,19 @@ def keys_of_everyone(
     secret: str,
     monitoring_households: pd.DataFrame,
     alert_identities: pd.DataFrame,
+    visit_identities: pd.DataFrame,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict]:
-    """``household_keys`` and, for every department clue (by its file and row), the
-    pseudonym of the resident it names (``resident_key``): a new-household candidate is
-    followed month by month under it, and no ID number leaves the restricted layer."""
+    """``household_keys`` and, for every department clue and every visit outcome (by its
+    file and row), the pseudonym of the resident it names (``resident_key``): a
+    new-household candidate is followed month by month under it, and no ID number leaves the
+    restricted layer."""
     keys, key, tags = household_keys(households, secret, monitoring_households)
-    ids = alert_identities["id_number"].astype("str")
+    named = pd.concat([alert_identities, visit_identities], ignore_index=True)
+    ids = named["id_number"].astype("str")
     residents = pd.DataFrame(
         {
-            "source_file": alert_identities["source_file"].astype("str"),
-            "source_row": alert_identities["source_row"].astype("int64"),
+            "source_file": named["source_file"].astype("str"),
+            "source_row": named["source_row"].astype("int64"),
             "resident_key": pseudonymise(RESIDENT + ids, secret).str.replace(
                 "h_", "r_", n=1, regex=False
             ),

@@ -19,7 +19,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.keys_of_everyone,
-                ["households", "pseudonym_secret", "monitoring_households", "alert_identities"],
+                [
+                    "households",
+                    "pseudonym_secret",
+                    "monitoring_households",
+                    "alert_identities",
+                    "visit_identities",
+                ],
                 ["household_keys", "resident_keys", "pseudonym_key", "features_key_tags"],
                 name="household_keys_node",
             ),

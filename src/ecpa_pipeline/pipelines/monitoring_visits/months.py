@@ -69,6 +69,35 @@ def keyed_clues(
     )
 
 
+#: Outcomes that verify a household (未见到户: not met, so it stays to be visited).
+VERIFIED = ("符合纳入条件", "不符合")
+MET = "符合纳入条件"
+
+
+def keyed_visits(
+    outcomes: pd.DataFrame, household_keys: pd.DataFrame, resident_keys: pd.DataFrame
+) -> pd.DataFrame:
+    """The townships' visit outcomes under the pseudonym of the household (or, for a
+    candidate, the resident) visited, with the month of the visit."""
+    visits = outcomes.merge(resident_keys, on=[FILE, ROW], how="left")
+    visits = visits.merge(household_keys, on="household_code", how="left")
+    date = visits["visit_date"]
+    return pd.DataFrame(
+        {
+            KEY: visits[KEY].fillna(visits["resident_key"]).astype("str"),
+            "month": month_number(date.dt.year * 100 + date.dt.month),
+            "outcome": visits["outcome"].astype("str"),
+        }
+    ).dropna(subset=["month"])
+
+
+def last_verified(visits: pd.DataFrame, month: int) -> pd.Series:
+    """Each key's latest visit before ``month`` that verified it (met or not met the
+    criteria), by month: a household just verified waits for a new clue."""
+    done = visits[(visits["month"] < month) & visits["outcome"].isin(VERIFIED)]
+    return done.groupby(KEY)["month"].max().astype(float)
+
+
 def system_households(households: pd.DataFrame, household_keys: pd.DataFrame) -> pd.DataFrame:
     """The monitoring export's households by pseudonym and year: where they live, their
     status, income, and the months of their identification and elimination."""
@@ -160,11 +189,13 @@ def household_month(
     system: pd.DataFrame,
     found: pd.DataFrame,
     prior: pd.DataFrame,
+    visits: pd.DataFrame,
     params: dict,
 ) -> pd.DataFrame:
     """The rows of one month (a month count): features, the label (NaN where no export
     covers its window yet) and what the lists need (village, green channel, the month of
-    the latest new clue)."""
+    the latest new clue). A township's visit that found the household meeting the criteria
+    within the window labels it too (it entered the procedure)."""
     year = month // 12
     window = clues[(clues["month"] <= month) & (clues["month"] > month - params["history_months"])]
     listed = system[system["year"] == year - 1].set_index(KEY)
@@ -188,7 +219,12 @@ def household_month(
     rows["prior_logit"] = np.log(p / (1 - p))
     window_end = month + params["label_months"] - 1
     covered = window_end <= int(system["year"].max()) * 12 + 11 if len(system) else False
-    positive = found[found["identified"].between(month, window_end)][KEY]
+    met = visits[(visits["outcome"] == MET) & visits["month"].between(month, window_end)]
+    positive = pd.concat([found[found["identified"].between(month, window_end)][KEY], met[KEY]])
+    earlier = visits[visits["month"] < month].sort_values("month", kind="stable")
+    last = earlier.drop_duplicates(KEY, keep="last").set_index(KEY)
+    rows["months_since_visit"] = month - last["month"].reindex(rows.index)
+    rows["last_visit_not_met"] = (last["outcome"] == "不符合").astype(float).reindex(rows.index)
     rows["label"] = rows.index.isin(positive).astype(float) if covered else np.nan
     rows.insert(0, "month", month)
     return rows.reset_index()
@@ -198,10 +234,11 @@ def household_months(
     clues: pd.DataFrame,
     system: pd.DataFrame,
     prior: pd.DataFrame,
+    visits: pd.DataFrame,
     months,
     params: dict,
 ) -> pd.DataFrame:
     """``household_month`` for each of ``months`` (month counts), one table."""
     found = identifications(system)
-    frames = [household_month(int(m), clues, system, found, prior, params) for m in months]
+    frames = [household_month(int(m), clues, system, found, prior, visits, params) for m in months]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -20,7 +20,16 @@ from ecpa_pipeline.errors import ProjectError
 
 from .evaluate import candidates_against_truth, evaluate_scorers
 from .model import fit_visit_model, split_years
-from .months import FILE, KEY, ROW, household_months, identifications, month_number, yyyymm
+from .months import (
+    FILE,
+    KEY,
+    ROW,
+    household_months,
+    identifications,
+    last_verified,
+    month_number,
+    yyyymm,
+)
 from .plan import capacity_of, choose, still_open
 
 logger = logging.getLogger(__name__)
@@ -54,6 +63,7 @@ def visit_model_input(
     clues: pd.DataFrame,
     system: pd.DataFrame,
     prior: pd.DataFrame,
+    visits: pd.DataFrame,
     villages: pd.DataFrame,
     params: dict,
 ) -> pd.DataFrame:
@@ -71,7 +81,7 @@ def visit_model_input(
         )
     first = (int(system["year"].min()) + 1) * 12
     months = range(first, int(clues["month"].max()) + 1)
-    table = household_months(clues, system, prior, months, params)
+    table = household_months(clues, system, prior, visits, months, params)
     return _places(table, villages)
 
 
@@ -109,11 +119,15 @@ def month_rows(
     clues: pd.DataFrame,
     system: pd.DataFrame,
     prior: pd.DataFrame,
+    visits: pd.DataFrame,
     villages: pd.DataFrame,
     params: dict,
 ) -> pd.DataFrame:
-    """The household-month rows of the month to list, with their places."""
-    return _places(household_months(clues, system, prior, [month], params), villages)
+    """The household-month rows of the month to list, with their places and the month
+    each was last verified by a visit (NaN: never)."""
+    rows = household_months(clues, system, prior, visits, [month], params)
+    rows["last_verified"] = rows[KEY].map(last_verified(visits, month))
+    return _places(rows, villages)
 
 
 def score_month(
@@ -144,8 +158,10 @@ def score_month(
 def plan_month(scored: pd.DataFrame, params: dict) -> pd.DataFrame:
     """The month's visits: each township's capacity filled with the green channel first,
     then by probability (ties by key); each with its place in the township's list and the
-    deadline (``deadline.working_days``; green channel: at once)."""
-    rows = scored[still_open(scored, pd.Series(dtype=float))]
+    deadline (``deadline.working_days``; green channel: at once). A household a visit has
+    verified waits for a new clue episode after that visit."""
+    verified = scored.set_index(KEY)["last_verified"].dropna()
+    rows = scored[still_open(scored, verified)]
     chosen = rows[choose(rows, ["green_channel", "visit_probability"], params["capacity"])]
     chosen = chosen.sort_values(
         ["county_code", "township", "green_channel", "visit_probability", KEY],

@@ -31,6 +31,12 @@ def _shared(prior_rows: str = "monitoring_model_input") -> list[Node]:
             name="monitoring_system_node",
         ),
         Node(
+            months.keyed_visits,
+            ["visit_outcomes", "household_keys", "resident_keys"],
+            "visits_done",
+            name="key_visits_done_node",
+        ),
+        Node(
             nodes.yearly_prior,
             ["monitoring_risk_model", prior_rows, "pseudonym_key"],
             "yearly_prior",
@@ -45,7 +51,7 @@ def create_training_pipeline(**kwargs) -> Pipeline:
             *_shared(),
             Node(
                 nodes.visit_model_input,
-                ["visit_clues", "monitoring_system", "yearly_prior", "villages", _P],
+                ["visit_clues", "monitoring_system", "yearly_prior", "visits_done", "villages", _P],
                 "visit_model_input",
                 name="visit_model_input_node",
             ),
@@ -108,7 +114,15 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.month_rows,
-                ["visit_month", "visit_clues", "monitoring_system", "yearly_prior", "villages", _P],
+                [
+                    "visit_month",
+                    "visit_clues",
+                    "monitoring_system",
+                    "yearly_prior",
+                    "visits_done",
+                    "villages",
+                    _P,
+                ],
                 "visit_month_rows",
                 name="visit_month_rows_node",
             ),
