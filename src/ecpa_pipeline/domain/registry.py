@@ -30,3 +30,12 @@ VILLAGE_CONDITIONS = (
     "cold_chain",
     "poor_village",
 )
+
+
+def in_safety_net(households):
+    """1.0 where the monitoring export's 综合保障 lists 低保 or 特困供养 (cleaned as
+    ``guarantee_dibao``/``guarantee_tekun``; an export without the column: 0.0)."""
+    held = [c for c in ("guarantee_dibao", "guarantee_tekun") if c in households]
+    if not held:
+        return households.index.to_series().mul(0.0)
+    return households[held].fillna(False).any(axis=1).astype(float)

@@ -89,3 +89,19 @@ def test_label_is_the_registry_exit_of_the_next_year(model_input, primary):
     assert rate[2018] > rate[2014] + 0.25  # the national path: 21 % in 2015 … 67 % in 2019
     registry_exits = exits.groupby("year").size()
     assert labelled.groupby("year")["exit_next_year"].sum().loc[2017] <= registry_exits.loc[2018]
+
+
+def test_the_safety_net_feature_is_what_the_export_says_the_household_receives(tiny_modelled):
+    # 综合保障 (contract §9) as the simulated world gave it: 低保 or 特困供养 at export time
+    # (a few households carry the planted defect "no labour and no 低保": blanked).
+    households = pd.read_parquet(tiny_modelled / "03_primary" / "monitoring_households.parquet")
+    truth = pd.read_parquet(tiny_modelled / "01_raw" / "_truth" / "monitoring_years.parquet")
+    both = households.merge(
+        truth[["household_code", "year", "dibao"]], on=["household_code", "year"]
+    )
+    said = both["guarantee_dibao"] | both["guarantee_tekun"]
+    assert len(both) == len(households) and (said == both["dibao"]).mean() > 0.99
+    model_input = pd.read_parquet(
+        tiny_modelled / "05_model_input" / "monitoring_model_input.parquet"
+    )
+    assert set(model_input["safety_net"].unique()) == {0.0, 1.0}

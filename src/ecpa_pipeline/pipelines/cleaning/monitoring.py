@@ -32,6 +32,7 @@ MONITORING_FIELDS = (
     "eliminated_since",
     "medical_out_of_pocket",
     "monitoring_measures",
+    "social_guarantee",
 )
 #: Members who count as labour in the counties' checks (weak labour included).
 LABOUR = (*ABLE_LABOUR, "弱劳动力或半劳动力")
@@ -135,7 +136,13 @@ def monitoring_records(
         prefix="measure_",
     )
     entries.append(flag(at, bad, SOURCE, "unknown_code", "monitoring_measures"))
-    records = records.join(measures)
+    guarantee, bad = _assistance(
+        head["raw_social_guarantee"].reset_index(drop=True),
+        spec["social_guarantee"],
+        prefix="guarantee_",
+    )
+    entries.append(flag(at, bad, SOURCE, "unknown_code", "social_guarantee"))
+    records = records.join(measures).join(guarantee)
     records["monitored"] = records["monitoring_category"].notna()
     records["monitored_now"] = records["monitored"] & records["risk_eliminated"].ne(True)
     entries += _record_checks(records, persons)
@@ -158,6 +165,8 @@ def _record_checks(records: pd.DataFrame, persons: pd.DataFrame) -> list[pd.Data
         & (labour_share == 0)
         & ~records["household_type"].isin(SAFETY_NET_TYPES)
         & ~records["measure_comprehensive_security"]
+        & ~records["guarantee_dibao"]
+        & ~records["guarantee_tekun"]
     )
     minor = (persons["age"] < 16) & labour
     return [

@@ -93,7 +93,11 @@ def clean_monitoring(
     """防返贫监测 export (optional; 2021 onwards) → ``monitoring_persons`` (no personal data),
     their identities and the monitoring record of every household-year, with the counties'
     data checks."""
-    spec = {**_spec(cleaning, "monitoring"), "monitoring_measures": cleaning["monitoring_measures"]}
+    spec = {
+        **_spec(cleaning, "monitoring"),
+        "monitoring_measures": cleaning["monitoring_measures"],
+        "social_guarantee": cleaning["social_guarantee"],
+    }
     persons, ledger, acc = monitoring.clean_monitoring_persons(
         raw, contract["monitoring"], code_lists, spec, villages
     )

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ecpa_pipeline.domain.registry import in_safety_net
+
 from .nodes import (
     KEY,
     assets,
@@ -81,6 +83,8 @@ def monitoring_model_input(
             **assets(hh),
             # A household monitored before and no longer (its earlier record is known at t).
             "previously_monitored": hh["monitored"].astype(float),
+            # 综合保障 at the end of t (contract §9): in the safety net (低保 or 特困供养).
+            "safety_net": in_safety_net(hh),
             **village_conditions(hh),
             **audit_groups(hh),
         }

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ecpa_pipeline.domain.registry import in_safety_net
+
 #: The clean tables' lineage: a clue's file and row (cleaning's ledger columns).
 FILE, ROW = "source_file", "source_row"
 #: Months are counted as year × 12 + month − 1 (so that m − 1 is the month before m).
@@ -114,6 +116,7 @@ def system_households(households: pd.DataFrame, household_keys: pd.DataFrame) ->
             "net_income": h["net_income"].astype(float),
             "income_to_line": h["income_to_line"].astype(float),
             "household_size": h["household_size"].astype(float),
+            "safety_net": in_safety_net(h),
         }
     )
 
@@ -204,7 +207,7 @@ def household_month(
     rows = pd.DataFrame(index=keys.rename(KEY))
     rows = rows.join(_clue_features(window, month, params))
     rows = rows.join(
-        listed[["village_code", "exited_household", "net_income", "income_to_line"]]
+        listed[["village_code", "exited_household", "net_income", "income_to_line", "safety_net"]]
     ).join(listed["household_size"])
     earlier = found[found["identified"] < month]
     rows["listed"] = rows.index.isin(listed.index).astype(float)

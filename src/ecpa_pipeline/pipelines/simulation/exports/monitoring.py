@@ -22,7 +22,15 @@ def _yyyymm(values: np.ndarray) -> np.ndarray:
     return np.where(values > 0, values.astype(str), "")
 
 
-def _head_fields(hy: pd.DataFrame, rng) -> pd.DataFrame:
+def _social_guarantee(dibao: np.ndarray, household_type: np.ndarray) -> np.ndarray:
+    """综合保障 at export time: 特困供养 for a household registered 特困 that is in the safety
+    net, 低保 for any other in it (the simulation holds no disability allowance or temporary
+    assistance: those values never appear)."""
+    tekun = household_type == "特困供养贫困户"
+    return np.where(dibao, np.where(tekun, "特困供养", "低保"), "")
+
+
+def _head_fields(hy: pd.DataFrame, household_type: np.ndarray, rng) -> pd.DataFrame:
     """The monitoring fields of each person row's household, as the system writes them."""
     style = BOOLEAN_STYLES[rng.integers(0, len(BOOLEAN_STYLES))]
     shown = hy["monitoring_since"].to_numpy() > 0
@@ -52,6 +60,9 @@ def _head_fields(hy: pd.DataFrame, rng) -> pd.DataFrame:
             "eliminated_since": _yyyymm(hy["eliminated_since"]),
             "medical_out_of_pocket": _num(hy["medical_out_of_pocket"]),
             "monitoring_measures": measures,
+            "social_guarantee": _social_guarantee(
+                hy["dibao"].fillna(False).to_numpy(bool), household_type
+            ),
         }
     )
 
@@ -82,7 +93,7 @@ def monitoring_file(
         rates,
         rng,
         rng,
-        head_fields=_head_fields(hy, rng),
+        head_fields=_head_fields(hy, households["household_type"].to_numpy()[h], rng),
     )
     frame = _data_check_defects(frame, year, hh_year, households, rates, rng)
     return _headers(frame, contract["monitoring"])
@@ -147,6 +158,7 @@ def _data_check_defects(frame, year, hh_year, households, rates, rng) -> pd.Data
     no_dibao = pick(rng, n, rates["monitoring_no_labour_without_dibao"], current & ~ill & ~claim)
     no_dibao &= no_labour & ~np.isin(types, ["低保贫困户", "特困供养贫困户"])
     no_dibao &= np.char.find(measures, "综合保障") >= 0
+    frame.loc[no_dibao, "social_guarantee"] = ""
     frame.loc[no_dibao, "monitoring_measures"] = (
         pd.Series(measures[no_dibao])
         .str.replace(r"[;；,，、]?综合保障", "", regex=True)
