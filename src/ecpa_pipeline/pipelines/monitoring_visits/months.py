@@ -20,6 +20,14 @@ from ecpa_pipeline.domain.registry import in_safety_net
 FILE, ROW = "source_file", "source_row"
 #: Months are counted as year × 12 + month − 1 (so that m − 1 is the month before m).
 KEY = "household_key"
+#: What the export of the year before says of a listed household (NaN for anyone else).
+LISTED = [
+    "village_code",
+    "exited_household",
+    "income_to_line",
+    "household_size",
+    "safety_net",
+]
 #: Clue counts: zero for a household no department pushed.
 COUNTS = [
     "clues_1m",
@@ -206,12 +214,10 @@ def household_month(
     keys = keys.difference(monitored_at(found, month))
     rows = pd.DataFrame(index=keys.rename(KEY))
     rows = rows.join(_clue_features(window, month, params))
-    rows = rows.join(
-        listed[["village_code", "exited_household", "net_income", "income_to_line", "safety_net"]]
-    ).join(listed["household_size"])
-    earlier = found[found["identified"] < month]
+    rows = rows.join(listed[[*LISTED, "net_income"]])
     rows["listed"] = rows.index.isin(listed.index).astype(float)
-    rows["previously_monitored"] = rows.index.isin(earlier[KEY]).astype(float)
+    identified_before = found.loc[found["identified"] < month, KEY]
+    rows["previously_monitored"] = rows.index.isin(identified_before).astype(float)
     rows["village_code"] = rows["village_code"].fillna(rows.pop("clue_village"))
     counts = [*COUNTS, *(f"{g}_3m" for g in params["alert_groups"])]
     rows[counts] = rows[counts].fillna(0)
@@ -224,8 +230,8 @@ def household_month(
     covered = window_end <= int(system["year"].max()) * 12 + 11 if len(system) else False
     met = visits[(visits["outcome"] == MET) & visits["month"].between(month, window_end)]
     positive = pd.concat([found[found["identified"].between(month, window_end)][KEY], met[KEY]])
-    earlier = visits[visits["month"] < month].sort_values("month", kind="stable")
-    last = earlier.drop_duplicates(KEY, keep="last").set_index(KEY)
+    visited = visits[visits["month"] < month].sort_values("month", kind="stable")
+    last = visited.drop_duplicates(KEY, keep="last").set_index(KEY)
     rows["months_since_visit"] = month - last["month"].reindex(rows.index)
     rows["last_visit_not_met"] = (last["outcome"] == "不符合").astype(float).reindex(rows.index)
     rows["label"] = rows.index.isin(positive).astype(float) if covered else np.nan
