@@ -9,17 +9,20 @@ import pytest
 
 from ecpa_pipeline.datasets import RawFilesDataset
 from ecpa_pipeline.pipelines.cleaning import nodes
+from ecpa_pipeline.pipelines.monitoring_visits.months import keyed_visits
 
-HEADER = "户编号,证件号码,姓名,所在村,核查日期,核查结果,原因,核查人"
+HEADER = "户编号,证件号码,姓名,所在村,核查日期,核查结果,原因,核查人,核查编号"
 ROWS = [
-    "5201221012010001,520122196511181222,张三,清田村,2025-03-05,不符合,收入高于监测线,李干部",  # 2
-    "5201221012010002,520122196511181222,王五,清田村,2025-03-06,不符合,,李干部",  # 3: no reason
-    ",52012219700101123x,赵六,清田村,2025-02-20,符合纳入条件,,李干部",  # 4: before the list
-    "9999999999999999,520122196511181222,钱七,清田村,2025-03-07,符合纳入条件,,李干部",  # 5
-    "5201221012010003,520122196511181222,孙八,清田村,2025-03-07,已核查,,李干部",  # 6: bad outcome
-    "5201221012010001,520122196511181222,张三,清田村,2025-03-20,符合纳入条件,,李干部",  # 7: again
-    "5201221012010003,520122196511181222,孙八,清田村,2025-13-40,不符合,外出,李干部",  # 8: bad date
-    ",,无名,清田村,2025-03-08,未见到户,外出务工,李干部",  # 9: neither code nor ID
+    "5201221012010001,520122196511181222,张三,清田村,2025-03-05,不符合,收入高于监测线,李干部,",  # 2
+    "5201221012010002,520122196511181222,王五,清田村,2025-03-06,不符合,,李干部,",  # 3: no reason
+    ",52012219700101123x,赵六,清田村,2025-02-20,符合纳入条件,,李干部,",  # 4: before the list
+    "9999999999999999,520122196511181222,钱七,清田村,2025-03-07,符合纳入条件,,李干部,",  # 5
+    "5201221012010003,520122196511181222,孙八,清田村,2025-03-07,已核查,,李干部,",  # 6: bad outcome
+    "5201221012010001,520122196511181222,张三,清田村,2025-03-20,符合纳入条件,,李干部,",  # 7: again
+    "5201221012010003,520122196511181222,孙八,清田村,2025-13-40,不符合,外出,李干部,",  # 8: bad date
+    ",,无名,清田村,2025-03-08,未见到户,外出务工,李干部,",  # 9: neither code, ID nor number
+    # 10: the list's own sheet returned — a candidate: no code, the ID masked, its 核查编号
+    ",5201**********729X,,清田村,2025-03-09,不符合,务工收入稳定,,202503-0007",
 ]
 
 
@@ -54,7 +57,7 @@ def test_every_visit_row_is_accounted_for(cleaned):
     (row,) = cleaned["accounting"].to_dict("records")
     assert row["read"] == len(ROWS)
     assert row["read"] == row["clean"] + row["quarantined"] + row["duplicates"]
-    assert row["clean"] == 3 and row["quarantined"] == 4 and row["duplicates"] == 1
+    assert row["clean"] == 4 and row["quarantined"] == 4 and row["duplicates"] == 1
 
 
 @pytest.mark.parametrize(
@@ -83,6 +86,27 @@ def test_the_last_visit_of_the_month_stands_and_people_stay_restricted(cleaned):
     assert not {"name", "id_number", "visitor"} & set(cleaned["outcomes"].columns)
     people = cleaned["people"].set_index("source_row")
     assert people.loc[4, "id_number"] == "52012219700101123X"  # lower-case x normalised
+    assert outcomes.loc[10, "visit_id"] == "202503-0007" and pd.isna(people.loc[10, "id_number"])
+
+
+def test_a_returned_list_row_finds_its_household_by_its_visit_number(cleaned):
+    # A masked ID is no ID: the row is keyed through the list's numbers, not a pseudonym of
+    # the mask.
+    listed = pd.DataFrame({"visit_id": ["202503-0007"], "household_key": ["r_candidate"]})
+    residents = pd.DataFrame(
+        {
+            "source_file": cleaned["people"]["source_file"],
+            "source_row": cleaned["people"]["source_row"],
+            "resident_key": cleaned["people"]["id_number"].map(
+                lambda v: f"r_{v}", na_action="ignore"
+            ),
+        }
+    )
+    keys = pd.DataFrame({"household_code": ["5201221012010001"], "household_key": ["h_1"]})
+    visits = keyed_visits(cleaned["outcomes"], keys, residents, {"202503": lambda: listed})
+    by_key = visits.set_index("household_key")["outcome"]
+    assert by_key["r_candidate"] == "不符合" and by_key["h_1"] == "符合纳入条件"
+    assert by_key["r_52012219700101123X"] == "符合纳入条件"
 
 
 def test_visit_files_are_not_read_as_department_alerts(cleaned):

@@ -14,9 +14,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from ecpa_pipeline.datasets import RawFilesDataset
 from ecpa_pipeline.errors import ProjectError
+from ecpa_pipeline.pipelines.cleaning import nodes as nodes_of_cleaning
 from ecpa_pipeline.pipelines.exit_model.split import check_no_label_fields, split_transitions
 from ecpa_pipeline.pipelines.features.monitoring import monitoring_model_input
+from ecpa_pipeline.pipelines.monitoring_visits.months import keyed_visits
 from tests.conftest import CJK, assert_no_personal_data, kedro_cli, kedro_run, open_page
 
 
@@ -333,6 +336,13 @@ def test_a_months_list_keeps_capacity_green_channel_first_then_probability(visit
         assert listed.loc[new, "户编号"].isna().all()  # a candidate has no household code yet
         assert (listed.loc[~new, "户编号"].notna()).all()
         assert listed[["核查日期", "核查结果", "原因"]].isna().all().all()  # for the township
+        # 核查编号: a returned sheet is read back by it, through the month's stored numbers.
+        numbers = pd.read_parquet(
+            visits["out"].parents[1] / "07_model_output" / "visit_lists" / f"{month}.parquet"
+        )
+        assert listed["核查编号"].is_unique
+        assert sorted(numbers["visit_id"]) == sorted(listed["核查编号"])
+        assert numbers["household_key"].str.match(r"^[hr]_[0-9a-f]{20}$").all()
 
 
 @pytest.mark.slow
@@ -386,3 +396,57 @@ def test_a_month_nobody_pushed_in_stops_with_the_months_there_are(store, visits)
     )
     assert result.returncode != 0
     assert "no department pushed a clue that month (pushes 2021" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_a_townships_sheet_returned_with_outcomes_is_read_back(visits, parameters, tmp_path):
+    """The township fills in its sheet of the list and saves it alone: every row is read, a
+    candidate (no code, its ID masked) found by its 核查编号."""
+    (path,) = (visits["out"] / "latest" / "workbooks").glob("*_zh.xlsx")
+    book = openpyxl.load_workbook(path)
+    listed = pd.read_csv(visits["out"] / "latest" / "visits.csv", dtype=str)
+    township = listed.loc[listed["candidate"] == "True", "乡镇"].iloc[0]
+    sheet = book[township]
+    header = [c.value for c in sheet[1]]
+    returned = openpyxl.Workbook()
+    out = returned.active
+    for row in sheet.iter_rows(values_only=True):
+        out.append(list(row))
+    for candidates in book["新户候选"].iter_rows(min_row=2, values_only=True):
+        if candidates[header.index("乡镇")] == township:
+            at = header.index("户编号")  # the candidates' sheet has no such column
+            out.append([*candidates[:at], None, *candidates[at:]])
+    for r in range(2, out.max_row + 1):
+        out.cell(r, header.index("核查日期") + 1, f"{visits['latest'] // 100}-12-10")
+        out.cell(r, header.index("核查结果") + 1, "不符合")
+        out.cell(r, header.index("原因") + 1, "收入稳定")
+    folder = tmp_path / "alerts" / "visits"
+    folder.mkdir(parents=True)
+    returned.save(folder / f"{visits['latest']}_{township}.xlsx")
+    raw = RawFilesDataset(str(tmp_path), "alerts/visits/*").load()
+    data = visits["out"].parents[1]
+    households = pd.read_parquet(data / "03_primary" / "monitoring_households.parquet")
+    outcomes, people, _, accounting = nodes_of_cleaning.clean_visits(
+        raw,
+        households,
+        parameters["raw_contract"],
+        parameters["code_lists"],
+        parameters["cleaning"],
+    )
+    (counts,) = accounting.to_dict("records")
+    assert counts["read"] == out.max_row - 1 == counts["clean"]  # every row, none lost
+    assert people["id_number"].isna().all()  # the sheet's IDs are masked: none is read
+    keys = pd.read_parquet(data / "05_model_input" / "household_keys.parquet")
+    numbers = {
+        str(visits["latest"]): lambda: pd.read_parquet(
+            data / "07_model_output" / "visit_lists" / f"{visits['latest']}.parquet"
+        )
+    }
+    residents = pd.DataFrame({"source_file": [], "source_row": [], "resident_key": []}).astype(
+        {"source_row": "int64"}
+    )
+    found = keyed_visits(outcomes, keys, residents, numbers)
+    assert len(found) == counts["clean"]
+    expected = numbers[str(visits["latest"])]()
+    here = expected[expected["township"] == township]
+    assert sorted(found["household_key"]) == sorted(here["household_key"])

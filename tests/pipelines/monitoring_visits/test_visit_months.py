@@ -122,7 +122,7 @@ def test_the_green_channel_takes_only_large_disaster_losses(world, params):
 
 
 def _planned(rows, params, **capacity):
-    frame = pd.DataFrame(rows).assign(last_new_episode=np.nan, last_verified=np.nan)
+    frame = pd.DataFrame(rows).assign(last_new_episode=np.nan, last_verified=np.nan, month=24290)
     params = params | {"capacity": {"visits_per_township": 2, "townships": capacity}}
     return plan_month(frame, params)
 
@@ -254,5 +254,6 @@ def test_a_household_a_visit_verified_waits_for_a_new_clue(params):
             ("never", 0.1, np.nan, np.nan),
         ]
     ]
-    planned = plan_month(pd.DataFrame(rows), params)
+    planned = plan_month(pd.DataFrame(rows).assign(month=int(month_number(202412)[0])), params)
     assert planned["household_key"].tolist() == ["new_clue", "never"]
+    assert planned["visit_id"].tolist() == ["202412-0001", "202412-0002"]

@@ -140,6 +140,7 @@ def _schemas_by_table(code_lists: dict) -> dict[str, pa.DataFrameSchema]:
                 "list_month": pa.Column("int64", pa.Check.in_range(190001, 210012)),
                 "township": _text(),
                 "household_code": _text(nullable=True),
+                "visit_id": _text(nullable=True),
                 "visit_date": _datetime(nullable=False),
                 "outcome": _codes(c["visit_outcome"], nullable=False),
                 "reason": _text(nullable=True),

@@ -39,6 +39,7 @@ def no_visits() -> tuple[pd.DataFrame, pd.DataFrame]:
             "list_month": pd.Series(dtype="int64"),
             "township": pd.Series(dtype="str"),
             "household_code": pd.Series(dtype="str"),
+            "visit_id": pd.Series(dtype="str"),
             "visit_date": pd.Series(dtype="datetime64[ns]"),
             "outcome": pd.Series(dtype="str"),
             "reason": pd.Series(dtype="str"),
@@ -69,11 +70,13 @@ def clean_visits(
     (``households``: the monitoring export's, for the household codes).
 
     Quarantined: a file not named ``<YYYYMM>_<乡镇>``, a household code no export lists, a
-    row with neither household code nor a well-formed ID number, an outcome outside the code
-    list, an unreadable visit date. Merged: a row repeated; the earlier of two visits to one
-    household (or resident) in one list month (the last stands). Flagged: a visit dated before
-    the list's month, 不符合 or 未见到户 without a reason, a household with two different
-    outcomes in the month (the last kept). Normalised: 15-digit IDs (→ 18), a lower-case x.
+    row with neither household code, a well-formed ID number nor the list's 核查编号 (a
+    township's own sheet of the list returned: its ID numbers are masked), an outcome
+    outside the code list, an unreadable visit date. Merged: a row repeated; the earlier of
+    two visits to one household (or resident) in one list month (the last stands). Flagged:
+    a visit dated before the list's month, 不符合 or 未见到户 without a reason, a household
+    with two different outcomes in the month (the last kept). Normalised: 15-digit IDs
+    (→ 18), a lower-case x.
 
     Returns:
         visit_outcomes, visit_identities (restricted), ledger entries, accounting row.
@@ -86,6 +89,7 @@ def clean_visits(
     frame, duplicates = split_duplicates(raw, columns, SOURCE)
     named, list_month, month_ok = month_in_name(frame[FILE])
     code = clean_text(frame["household_code"]).fillna("")
+    number = clean_text(frame["visit_id"]).fillna("")
     ids, well_formed = resident_ids(frame["id_number"])
     outcome = clean_text(frame["outcome"]).fillna("")
     visited, bad_date = parse_date(frame["visit_date"])
@@ -94,7 +98,7 @@ def clean_visits(
         [
             ("file_name_not_month_township", ~month_ok, frame[FILE]),
             ("unknown_household", (code != "") & ~code.isin(households["household_code"]), code),
-            ("missing_key", (code == "") & ~well_formed, ""),
+            ("missing_key", (code == "") & ~well_formed & (number == ""), ""),
             ("bad_code", ~outcome.isin(code_lists["visit_outcome"]), outcome),
             ("bad_date", bad_date | visited.isna(), frame["visit_date"]),
         ],
@@ -103,7 +107,8 @@ def clean_visits(
     )
     keep = frame.index
     month = list_month[keep].astype("int64")
-    who = code[keep].where(code[keep] != "", "id:" + ids[keep])
+    who = code[keep].where(code[keep] != "", "id:" + ids[keep].where(well_formed[keep], ""))
+    who = who.where(who != "id:", "no:" + number[keep])
     order = pd.DataFrame({"who": who, "month": month, "date": visited[keep], ROW: frame[ROW]})
     order = order.sort_values(["date", ROW], kind="stable")
     earlier = order.duplicated(["who", "month"], keep="last").reindex(keep)
@@ -126,6 +131,7 @@ def clean_visits(
             "list_month": month[last],
             "township": named.loc[last, 1].astype("str"),
             "household_code": code[last].replace("", np.nan).astype("str"),
+            "visit_id": number[last].replace("", np.nan).astype("str"),
             "visit_date": visited[last],
             "outcome": outcomes[last],
             "reason": reason[last],
@@ -136,7 +142,8 @@ def clean_visits(
     people = _identities(
         visits.assign(
             name=clean_text(frame.loc[last, "name"]).fillna("").to_numpy(),
-            id_number=ids[last].to_numpy(),
+            # A masked number (a returned list) is no number: no resident key is made of it.
+            id_number=ids[last].where(well_formed[last]).to_numpy(),
             visitor=clean_text(frame.loc[last, "visitor"]).fillna("").to_numpy(),
         )
     )

@@ -160,7 +160,7 @@ def keys_of_everyone(
     restricted layer."""
     keys, key, tags = household_keys(households, secret, monitoring_households)
     named = pd.concat([alert_identities, visit_identities], ignore_index=True)
-    ids = named["id_number"].astype("str")
+    ids = named["id_number"].astype("str")  # missing (a masked number): no key
     residents = pd.DataFrame(
         {
             "source_file": named["source_file"].astype("str"),

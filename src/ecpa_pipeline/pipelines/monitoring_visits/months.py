@@ -85,20 +85,30 @@ MET = "符合纳入条件"
 
 
 def keyed_visits(
-    outcomes: pd.DataFrame, household_keys: pd.DataFrame, resident_keys: pd.DataFrame
+    outcomes: pd.DataFrame,
+    household_keys: pd.DataFrame,
+    resident_keys: pd.DataFrame,
+    list_keys: dict | None,
 ) -> pd.DataFrame:
-    """The townships' visit outcomes under the pseudonym of the household (or, for a
-    candidate, the resident) visited, with the month of the visit."""
+    """The townships' visit outcomes under the pseudonym of the household visited — by its
+    code, else by the ID number (a candidate: the resident's), else by the 核查编号 of the
+    list it answers (``list_keys``: the lists' numbers and pseudonyms, by month) — with the
+    month of the visit; a visit none of them finds is left out."""
     visits = outcomes.merge(resident_keys, on=[FILE, ROW], how="left")
     visits = visits.merge(household_keys, on="household_code", how="left")
+    numbered = pd.concat(
+        [load() for load in (list_keys or {}).values()] or [pd.DataFrame(columns=["visit_id", KEY])]
+    )
+    by_number = numbered.drop_duplicates("visit_id", keep="last").set_index("visit_id")[KEY]
+    key = visits[KEY].fillna(visits["resident_key"]).fillna(visits["visit_id"].map(by_number))
     date = visits["visit_date"]
     return pd.DataFrame(
         {
-            KEY: visits[KEY].fillna(visits["resident_key"]).astype("str"),
+            KEY: key.astype("str"),
             "month": month_number(date.dt.year * 100 + date.dt.month),
             "outcome": visits["outcome"].astype("str"),
         }
-    ).dropna(subset=["month"])
+    )[key.notna().to_numpy()].dropna(subset=["month"])
 
 
 def last_verified(visits: pd.DataFrame, month: int) -> pd.Series:

@@ -168,6 +168,9 @@ def plan_month(scored: pd.DataFrame, params: dict) -> pd.DataFrame:
         ascending=[True, True, False, False, True],
     ).reset_index(drop=True)
     chosen["rank_township"] = chosen.groupby(["county_code", "township"]).cumcount() + 1
+    # 核查编号: what a township's returned sheet is read back by (contract addition §10a).
+    listed = yyyymm(chosen["month"].to_numpy())
+    chosen["visit_id"] = [f"{m}-{i:04d}" for i, m in enumerate(listed, start=1)]
     chosen["deadline_days"] = np.where(
         chosen["green_channel"], 0, int(params["deadline"]["working_days"])
     )
@@ -241,6 +244,7 @@ def audit_list(listed: pd.DataFrame, provenance: dict) -> pd.DataFrame:
     """The month's list for MLflow: pseudonymous keys, places by code, probabilities,
     reasons and the plan — no household codes, names, ID numbers or phones."""
     columns = [
+        "visit_id",
         KEY,
         "county_code",
         "village_code",
@@ -255,6 +259,13 @@ def audit_list(listed: pd.DataFrame, provenance: dict) -> pd.DataFrame:
         "reason_3",
     ]
     return listed[columns].assign(month=provenance["month"])
+
+
+def list_keys(listed: pd.DataFrame, provenance: dict) -> dict[str, pd.DataFrame]:
+    """The month's visit numbers and the pseudonyms they stand for (local, one file a month):
+    a returned sheet's 核查编号 finds its household, a candidate's too, without an ID."""
+    keys = listed[["visit_id", KEY, "county_code", "township"]]
+    return {str(provenance["month"]): keys.reset_index(drop=True)}
 
 
 def list_metrics(

@@ -32,7 +32,7 @@ def _shared(prior_rows: str = "monitoring_model_input") -> list[Node]:
         ),
         Node(
             months.keyed_visits,
-            ["visit_outcomes", "household_keys", "resident_keys"],
+            ["visit_outcomes", "household_keys", "resident_keys", "visit_list_keys_so_far"],
             "visits_done",
             name="key_visits_done_node",
         ),
@@ -183,6 +183,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ["visits_listed", "visit_provenance"],
                 "visit_audit_list",
                 name="visit_audit_list_node",
+            ),
+            Node(
+                nodes.list_keys,
+                ["visits_listed", "visit_provenance"],
+                "visit_list_keys",
+                name="visit_list_keys_node",
             ),
             Node(
                 nodes.list_metrics,

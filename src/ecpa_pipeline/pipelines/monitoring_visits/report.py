@@ -54,6 +54,7 @@ WORDS = {
     ),
 }
 COLUMNS = {
+    "visit_id": ("核查编号", "visit no."),
     "rank_township": ("核查顺序", "visit order"),
     "township": ("乡镇", "township"),
     "village": ("行政村", "village"),
