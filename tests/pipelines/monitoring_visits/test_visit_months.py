@@ -17,6 +17,7 @@ from ecpa_pipeline.pipelines.monitoring_visits.months import (
 )
 from ecpa_pipeline.pipelines.monitoring_visits.nodes import clues_in_words, plan_month, select_month
 from ecpa_pipeline.pipelines.monitoring_visits.plan import simulate_visits
+from ecpa_pipeline.pipelines.monitoring_visits.report import visit_reports
 
 
 @pytest.fixture(scope="module")
@@ -257,3 +258,60 @@ def test_a_household_a_visit_verified_waits_for_a_new_clue(params):
     planned = plan_month(pd.DataFrame(rows).assign(month=int(month_number(202412)[0])), params)
     assert planned["household_key"].tolist() == ["new_clue", "never"]
     assert planned["visit_id"].tolist() == ["202412-0001", "202412-0002"]
+
+
+def test_the_county_summary_shows_last_months_outcomes_by_township(params):
+    view = pd.DataFrame(
+        {
+            "visit_id": ["202503-0001", "202503-0002"],
+            "rank_township": [1, 1],
+            "county_code": "520122",
+            "county": "某县",
+            "township": ["甲镇", "乙镇"],
+            "village": ["一村", "二村"],
+            "household_code": ["5201221012010001", None],
+            "candidate": [False, True],
+            "head_id_number": ["5201**********1222", "5201**********123X"],
+            "head_phone": ["138****0000", None],
+            "green_channel": [False, False],
+            "visit_probability": [0.4, 0.2],
+            "reason_1": ["clues_1m", ""],
+            "reason_2": "",
+            "reason_3": "",
+            "clues_zh": ["医保 住院自付费用高 2025-03（12,300元）", ""],
+            "clues_en": ["medical insurance: high inpatient costs 2025-03 (12,300 yuan)", ""],
+        }
+    )
+    scores = view[["county_code", "township"]].assign(village_code="V", clues_1m=[1, 0])
+    alerts = pd.DataFrame(
+        {
+            "push_month": [202503],
+            "village_code": ["V"],
+            "candidate": [False],
+            "department": ["医保"],
+        }
+    )
+    returned = pd.DataFrame(
+        {
+            "list_month": [202502, 202502, 202502, 202501],
+            "township": ["甲镇", "甲镇", "乙镇", "甲镇"],
+            "outcome": ["符合纳入条件", "未见到户", "不符合", "不符合"],  # the last: 2 months ago
+        }
+    )
+    provenance = {"month": 202503, "model_name": "m", "model_version": "1", "model_run_id": "r"}
+    officials = {
+        "languages": ["zh"],
+        "csv_language": "zh",
+        "page_size": 50,
+        "mask_personal_data": True,
+        "show_names": False,
+    }
+    _, books, _ = visit_reports(view, scores, alerts, returned, provenance, params, officials)
+    (book,) = books.values()
+    rows = list(book["汇总"].iter_rows(values_only=True))
+    header, by_town = rows[0], {r[0]: r for r in rows[1:3]}
+    met, unmet, unseen = (
+        header.index(f"上月核查：{o}") for o in ("符合纳入条件", "不符合", "未见到户")
+    )
+    assert (by_town["甲镇"][met], by_town["甲镇"][unmet], by_town["甲镇"][unseen]) == (1, 0, 1)
+    assert (by_town["乙镇"][met], by_town["乙镇"][unmet], by_town["乙镇"][unseen]) == (0, 1, 0)

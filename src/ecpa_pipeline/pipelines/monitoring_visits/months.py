@@ -100,7 +100,8 @@ def keyed_visits(
         [load() for load in (list_keys or {}).values()] or [pd.DataFrame(columns=["visit_id", KEY])]
     )
     by_number = numbered.drop_duplicates("visit_id", keep="last").set_index("visit_id")[KEY]
-    key = visits[KEY].fillna(visits["resident_key"]).fillna(visits["visit_id"].map(by_number))
+    listed = visits["visit_id"].map(by_number).astype("str")
+    key = visits[KEY].astype("str").fillna(visits["resident_key"].astype("str")).fillna(listed)
     date = visits["visit_date"]
     return pd.DataFrame(
         {

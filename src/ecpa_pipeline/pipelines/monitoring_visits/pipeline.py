@@ -165,6 +165,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "visits_officials_view",
                     "visit_month_scores",
                     "alerts",
+                    "visit_outcomes",
                     "visit_provenance",
                     _P,
                     "params:officials",

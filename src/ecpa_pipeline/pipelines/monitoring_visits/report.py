@@ -15,6 +15,7 @@ from ecpa_pipeline.officials.words import WORDS as SHARED
 from ecpa_pipeline.officials.words import model_line, privacy_line, text
 from ecpa_pipeline.officials.workbook import info_rows, listing_table, sheet_title
 
+from .months import month_number, yyyymm
 from .plan import capacity_of
 
 WORDS = {
@@ -30,6 +31,7 @@ WORDS = {
     "about_sheet": ("说明", "About"),
     "summary_sheet": ("汇总", "Summary"),
     "clues_received": ("本月部门预警", "clues pushed this month"),
+    "households_with_clues": ("本月有预警的户", "households with a clue this month"),
     "linked": ("已关联到户", "linked to a household"),
     "new_candidates": ("新识别对象候选", "new-household candidates"),
     "planned": ("计划核查户数", "visits planned"),
@@ -38,6 +40,9 @@ WORDS = {
     "now": ("立即核查", "at once"),
     "within_days": ("{days}个工作日内", "within {days} working days"),
     "department": ("推送部门", "department"),
+    "符合纳入条件": ("上月核查：符合纳入条件", "last month: meets the criteria"),
+    "不符合": ("上月核查：不符合", "last month: does not"),
+    "未见到户": ("上月核查：未见到户", "last month: household not met"),
     "count": ("条数", "clues"),
     "sep": ("；", "; "),
     "purpose": (
@@ -71,6 +76,8 @@ COLUMNS = {
     "outcome": ("核查结果", "outcome"),
     "reason": ("原因", "reason"),
 }
+#: Outcomes of a visit (contract addition §10a), in the order the summary shows them.
+OUTCOMES = ("符合纳入条件", "不符合", "未见到户")
 #: What the township fills in (contract addition §10a), empty on the list.
 OUTCOME = ["visit_date", "outcome", "reason"]
 KINDS = {
@@ -122,16 +129,23 @@ def _listing(table: pd.DataFrame, key: str, title: str, language: str) -> Listin
     )
 
 
-def _summary(county: pd.DataFrame, scores: pd.DataFrame, params: dict, language: str):
-    """Per township: households with a clue this month, visits planned, capacity."""
+def _summary(
+    county: pd.DataFrame, scores: pd.DataFrame, returned: pd.DataFrame, params: dict, language
+):
+    """Per township: households with a clue this month, visits planned, capacity, and what
+    the visits of last month's list found (``returned``: its outcomes, by township)."""
     label = lambda c: text(c, language, WORDS)  # noqa: E731
     planned = county.groupby("township").size()
     clued = scores[scores["clues_1m"] > 0].groupby("township").size()
+    found = pd.crosstab(returned["township"], returned["outcome"])
     townships = planned.index.union(clued.index)
     frame = pd.DataFrame({text("township", language, COLUMNS): townships})
-    frame[label("clues_received")] = clued.reindex(townships, fill_value=0).to_numpy()
+    frame[label("households_with_clues")] = clued.reindex(townships, fill_value=0).to_numpy()
     frame[label("planned")] = planned.reindex(townships, fill_value=0).to_numpy()
     frame[label("capacity")] = capacity_of(pd.Series(townships), params["capacity"])
+    for outcome in OUTCOMES:
+        counts = found[outcome] if outcome in found else pd.Series(dtype="int64")
+        frame[label(outcome)] = counts.reindex(townships, fill_value=0).to_numpy()
     return frame
 
 
@@ -139,12 +153,14 @@ def visit_reports(
     view: pd.DataFrame,
     scores: pd.DataFrame,
     alerts: pd.DataFrame,
+    outcomes: pd.DataFrame,
     provenance: dict,
     params: dict,
     officials: dict,
 ) -> tuple[pd.DataFrame, dict[str, Workbook], dict[str, str]]:
     """The CSV (``officials.csv_language``), and per county and language
-    (``<county_code>_<county>_<YYYYMM>_<language>``) the workbook and the HTML page."""
+    (``<county_code>_<county>_<YYYYMM>_<language>``) the workbook and the HTML page; the
+    county summary shows last month's visit outcomes (``outcomes``: the townships' returns)."""
     month = provenance["month"]
     stamp = {
         "month": month,
@@ -153,6 +169,8 @@ def visit_reports(
     }
     csv = visit_table(view, params, officials["csv_language"]).assign(**stamp)
     pushed = alerts[alerts["push_month"] == month]
+    last_month = int(yyyymm(month_number(month) - 1)[0])
+    returned = outcomes[outcomes["list_month"] == last_month]
     workbooks, pages = {}, {}
     for language in officials["languages"]:
         table = visit_table(view, params, language)
@@ -169,7 +187,7 @@ def visit_reports(
                 _listing(new, "candidates", text("candidates", language, WORDS), language),
             ]
             info = _about(provenance, officials, language)
-            summary = _summary(mine, here, params, language)
+            summary = _summary(mine, here, returned, params, language)
             stem = county_file_stem(str(county.county_code), str(county.county))
             name = f"{stem}_{month}_{language}"
             workbooks[name] = _workbook(listings, summary, clues, info, language)
