@@ -19,7 +19,6 @@ from ecpa_pipeline.domain.identities import identities_of
 from ecpa_pipeline.errors import ProjectError
 
 from .evaluate import candidates_against_truth, evaluate_scorers
-from .model import fit_visit_model, split_years
 from .months import (
     FILE,
     KEY,
@@ -33,7 +32,6 @@ from .months import (
 from .plan import capacity_of, choose, still_open
 
 logger = logging.getLogger(__name__)
-__all__ = ["fit_visit_model", "split_years"]  # training steps, named here for the pipeline
 
 
 def yearly_prior(model: RegisteredModel, model_input: pd.DataFrame, key: dict) -> pd.DataFrame:
@@ -169,8 +167,12 @@ def plan_month(scored: pd.DataFrame, params: dict) -> pd.DataFrame:
     ).reset_index(drop=True)
     chosen["rank_township"] = chosen.groupby(["county_code", "township"]).cumcount() + 1
     # 核查编号: what a township's returned sheet is read back by (contract addition §10a).
-    listed = yyyymm(chosen["month"].to_numpy())
-    chosen["visit_id"] = [f"{m}-{i:04d}" for i, m in enumerate(listed, start=1)]
+    number = pd.Series(np.arange(1, len(chosen) + 1), index=chosen.index).astype("str")
+    chosen["visit_id"] = (
+        pd.Series(yyyymm(chosen["month"].to_numpy()), index=chosen.index).astype("str")
+        + "-"
+        + number.str.zfill(4)
+    )
     chosen["deadline_days"] = np.where(
         chosen["green_channel"], 0, int(params["deadline"]["working_days"])
     )
@@ -187,8 +189,10 @@ def clues_in_words(
     2025-11 (12,300 yuan)`` joined by ``; ``."""
     recent = clues[clues[KEY].isin(keys) & clues["month"].between(month - 2, month)]
     recent = recent.sort_values(["month", "event_month"], ascending=False)
-    event = yyyymm(recent["event_month"].fillna(recent["month"]).astype("int64"))
-    when = pd.Series([f"{m // 100}-{m % 100:02d}" for m in event], index=recent.index, dtype="str")
+    event = pd.Series(
+        yyyymm(recent["event_month"].fillna(recent["month"]).astype("int64")), index=recent.index
+    )
+    when = (event // 100).astype("str") + "-" + (event % 100).astype("str").str.zfill(2)
     if english is None:
         what = recent["department"] + " " + recent["alert_type"]
         amount, sep = "（{:,.0f}元）", "；"
@@ -268,9 +272,7 @@ def list_keys(listed: pd.DataFrame, provenance: dict) -> dict[str, pd.DataFrame]
     return {str(provenance["month"]): keys.reset_index(drop=True)}
 
 
-def list_metrics(
-    listed: pd.DataFrame, clues: pd.DataFrame, alerts: pd.DataFrame, month: int
-) -> dict:
+def list_metrics(listed: pd.DataFrame, alerts: pd.DataFrame, month: int) -> dict:
     """The county summary an auditor compares across months (MLflow metric history):
     clues received by department, linked, new candidates, visits planned against capacity."""
     metric = lambda v: {"value": float(v), "step": int(yyyymm(month))}  # noqa: E731

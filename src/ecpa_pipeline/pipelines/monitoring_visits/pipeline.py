@@ -11,7 +11,7 @@ from kedro.pipeline import Node, Pipeline
 
 from ecpa_pipeline.officials import officials_view, report_set
 
-from . import months, nodes, report
+from . import model, months, nodes, report
 
 _P = "params:monitoring_visits"
 
@@ -56,13 +56,13 @@ def create_training_pipeline(**kwargs) -> Pipeline:
                 name="visit_model_input_node",
             ),
             Node(
-                nodes.split_years,
+                model.split_years,
                 ["visit_model_input", _P],
                 ["visit_train", "visit_validation", "visit_test"],
                 name="split_visit_months_node",
             ),
             Node(
-                nodes.fit_visit_model,
+                model.fit_visit_model,
                 ["visit_train", "visit_validation", _P],
                 "monitoring_visits_trained",
                 name="fit_visit_model_node",
@@ -193,7 +193,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.list_metrics,
-                ["visits_listed", "visit_clues", "alerts", "visit_month"],
+                ["visits_listed", "alerts", "visit_month"],
                 "visit_list_metrics",
                 name="visit_list_metrics_node",
             ),
