@@ -258,7 +258,15 @@ def household_months(
     months,
     params: dict,
 ) -> pd.DataFrame:
-    """``household_month`` for each of ``months`` (month counts), one table."""
+    """``household_month`` for each of ``months`` (month counts), one table, in an order
+    the rows' contents alone fix (month, then a digest of everything but the pseudonym): with
+    another pseudonym key the model bags the same rows and ties fall the same way, so the
+    same exports give the same model, scores and lists."""
     found = identifications(system)
     frames = [household_month(int(m), clues, system, found, prior, visits, params) for m in months]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True)
+    digest = pd.util.hash_pandas_object(table.drop(columns=KEY), index=False).to_numpy()
+    order = np.lexsort((digest, table["month"].to_numpy()))
+    return table.take(order).reset_index(drop=True)

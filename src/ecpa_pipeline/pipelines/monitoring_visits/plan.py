@@ -20,8 +20,9 @@ def capacity_of(townships: pd.Series, capacity: dict) -> np.ndarray:
 
 def choose(rows: pd.DataFrame, order: list[str], capacity: dict) -> pd.Series:
     """True for the rows a township visits: ``order`` (columns, each descending) within
-    each township, up to its capacity; ties by the household key (reproducible)."""
-    ranked = rows.sort_values([*order, KEY], ascending=[False] * len(order) + [True])
+    each township, up to its capacity; ties in the rows' order (``months.household_months``
+    fixes it by their contents, so another pseudonym key breaks no tie another way)."""
+    ranked = rows.sort_values(order, ascending=False, kind="stable")
     place = ranked.groupby("township", sort=False).cumcount().to_numpy()
     chosen = place < capacity_of(ranked["township"], capacity)
     return pd.Series(chosen, index=ranked.index).reindex(rows.index)
