@@ -16,8 +16,7 @@ from ecpa_pipeline.errors import ProjectError
 
 logger = logging.getLogger(__name__)
 
-#: A reason must raise the log-odds by this much to be named.
-MIN_CONTRIBUTION = 0.05
+#: Reasons per household: the officials' design always shows three slots (#27).
 REASONS = 3
 
 
@@ -76,13 +75,13 @@ class VisitModel(mlflow.pyfunc.PythonModel):
 
     def reasons(self, rows: pd.DataFrame) -> np.ndarray:
         """The names of the features that raise each row's log-odds most (at least
-        ``MIN_CONTRIBUTION``), strongest first."""
+        ``reasons.min_contribution``), strongest first."""
         contrib = self.booster.predict(rows[self.features].astype(float), pred_contrib=True)
         contrib = contrib[:, : len(self.features)]
         order = np.argsort(-contrib, axis=1, kind="stable")[:, :REASONS]
         strength = np.take_along_axis(contrib, order, axis=1)
         names = np.asarray(self.features, dtype=object)[order]
-        return np.where(strength >= MIN_CONTRIBUTION, names, "")
+        return np.where(strength >= self.params["reasons"]["min_contribution"], names, "")
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         reasons = self.reasons(model_input)
