@@ -4,6 +4,8 @@ decide who is visited, a just-visited household waits for a new clue."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,6 +27,9 @@ def params(parameters):
     return parameters["monitoring_visits"]
 
 
+EPISODES = itertools.count()  # each test clue its own episode
+
+
 def _clue(
     key, push, kind="住院自付费用高", department="医保", amount=20000.0, event=None, new=True
 ):
@@ -37,6 +42,7 @@ def _clue(
         "amount": amount,
         "village_code": "V1",
         "new_episode": new,
+        "episode": next(EPISODES),
         "push_number": 1 if new else 2,
     }
 

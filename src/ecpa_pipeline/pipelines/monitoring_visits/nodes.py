@@ -189,6 +189,8 @@ def clues_in_words(
     2025-11 (12,300 yuan)`` joined by ``; ``."""
     recent = clues[clues[KEY].isin(keys) & clues["month"].between(month - 2, month)]
     recent = recent.sort_values(["month", "event_month"], ascending=False)
+    # A stay 医保 pushes again every month is one clue: its latest push (cost to date).
+    recent = recent.drop_duplicates([KEY, "episode"])
     event = pd.Series(
         yyyymm(recent["event_month"].fillna(recent["month"]).astype("int64")), index=recent.index
     )

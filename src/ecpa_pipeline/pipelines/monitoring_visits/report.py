@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from ecpa_pipeline.officials import county_file_stem
 from ecpa_pipeline.officials.page import Listing, card, report_page
@@ -242,6 +243,9 @@ def _workbook(listings, summary, clues, info, language: str) -> Workbook:
         .reset_index(name=text("count", language, WORDS))
     )
     listing_table(ws, Listing("departments", "", by_department), first_row=len(summary) + 3)
+    # The sheet's header and filter stay the township table's, not the second table's.
+    ws.freeze_panes, ws.print_title_rows = "A2", "1:1"
+    ws.auto_filter.ref = f"A1:{get_column_letter(summary.shape[1])}{len(summary) + 1}"
     visits, candidates = listings
     township = text("township", language, COLUMNS)
     for name, rows in visits.frame.groupby(township, sort=True):
