@@ -15,6 +15,9 @@ EVALUATION_NODES = {
     "monitoring_risk.evaluate_exit_model_node",
     "key_monitoring_truth_node",
     "evaluate_visit_model_node",
+    "key_measure_truth_node",
+    "evaluate_measure_effects_node",
+    "compare_measure_allocations_node",
 }
 
 
@@ -51,6 +54,7 @@ def test_the_product_and_exit_evaluations_read_the_truth():
             "exit_model",
             "monitoring_risk",
             "monitoring_visits_model",
+            "measure_effects",
             "product_recommendation",
             "cleaning",
             "features",

@@ -18,6 +18,10 @@
   truth, registered as ``monitoring_visits``. Run it on its own, after ``monitoring_risk``.
 - ``monitoring_visits``: one month's visit lists per township (``--params month=YYYYMM``,
   default the latest month pushed) from the registered ``monitoring_visits`` model.
+- ``measure_effects``: each development measure's effect on next year's market income from
+  the cleaned records (econml's orthogonal causal forest with LightGBM nuisance models):
+  the assessment table, a placebo, each held-out household's expected gains, and on a
+  simulated world the comparison with the causal truth. Run after ``features``.
 - ``product_recommendation``: ranks characteristic products per village (一村一品) with
   LightGBM LambdaRank, logs metrics against baselines, registers the ranker as
   ``village_products`` and writes per-village recommendations with reasons.
@@ -46,6 +50,7 @@ from ecpa_pipeline.pipelines import (
     exit_model,
     features,
     household_ranking,
+    measure_effects,
     monitoring_lists,
     monitoring_visits,
     product_recommendation,
@@ -71,6 +76,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "monitoring_lists": monitoring_lists.create_pipeline(),
         "monitoring_visits_model": monitoring_visits.create_training_pipeline(),
         "monitoring_visits": monitoring_visits.create_pipeline(),
+        "measure_effects": measure_effects.create_pipeline(),
         "province_summary": household_ranking.pipeline.create_province_pipeline(),
         "spark": spark_province.create_pipeline(),
         "spark_counties": spark_province.pipeline.create_counties_pipeline(),

@@ -31,6 +31,8 @@ def member_features(persons: pd.DataFrame) -> pd.DataFrame:
         labour_ordinary=p["labour_skill"] == "普通劳动力",
         labour_skilled=p["labour_skill"] == "技能劳动力",
         labour_weak=p["labour_skill"] == "弱劳动力或半劳动力",
+        # Able workers of 18–45: whom training and e-commerce reach (measure_effects).
+        young_labour=p["labour_skill"].isin(["普通劳动力", "技能劳动力"]) & age.between(18, 45),
         no_labour=p["labour_skill"].isin(["丧失劳动力", "无劳动力"]),
         serious_illness=health.str.contains("患有大病"),
         chronic_illness=health.str.contains("长期慢性病"),
@@ -50,6 +52,7 @@ def member_features(persons: pd.DataFrame) -> pd.DataFrame:
             "labour_ordinary",
             "labour_skilled",
             "labour_weak",
+            "young_labour",
             "no_labour",
             "serious_illness",
             "chronic_illness",
@@ -252,7 +255,8 @@ def exit_model_input(
             "medical_secure": hh["medical_secure"].astype(float),
             **assets(hh),
             **{c: hh[c].astype(float) for c in assist},
-            "n_assistance_measures": hh[assist].sum(axis=1),
+            # As numbers: a household-year without an income record has no measures listed.
+            "n_assistance_measures": hh[assist].astype(float).sum(axis=1),
             # history
             "years_registered": hh["years_registered"],
             "previous_status": hh["previous_status"].fillna("首次登记"),

@@ -1,10 +1,11 @@
 """The ``features`` pipeline: primary tables → the exit model's input (one row per
-household-year registered poor at t, label = exit at t+1) and the monitoring-risk model's
-(one row per household-year not monitored at the end of t, label = identified at t+1)."""
+household-year registered poor at t, label = exit at t+1), the monitoring-risk model's
+(one row per household-year not monitored at the end of t, label = identified at t+1) and the
+measure-effect input (household-years supported at t, measures of t, market income of t+1)."""
 
 from kedro.pipeline import Node, Pipeline
 
-from . import monitoring, nodes
+from . import measures, monitoring, nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -47,6 +48,19 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 "exit_model_input",
                 name="exit_model_input_node",
+            ),
+            Node(
+                measures.effect_input,
+                [
+                    "households",
+                    "member_features",
+                    "village_context",
+                    "household_keys",
+                    "params:poverty_line",
+                    "params:measure_effects",
+                ],
+                "measure_effect_input",
+                name="measure_effect_input_node",
             ),
             Node(
                 nodes.member_features,

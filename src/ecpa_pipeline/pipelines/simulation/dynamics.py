@@ -22,6 +22,7 @@ from scipy.special import expit
 from ecpa_pipeline.domain.base_rate import intercept_for_mean
 from ecpa_pipeline.domain.registry import ABLE_LABOUR
 
+from . import measures as measure_steps
 from .households import person_year_state
 from .random import stream
 from .state import Carry, World
@@ -71,6 +72,9 @@ def members_work(rng, world: World, year: int, k: int, ill: np.ndarray, illness,
     )
     weak = ps["labour_skill"].to_numpy() == "弱劳动力或半劳动力"
     disabled = np.char.find(ps["health"].to_numpy().astype(str), "残疾") >= 0
+    age = ps["age"].to_numpy()
+    young_able = able & (age >= 18) & (age <= 45)
+    n_young_able = world.per_household(young_able)
     household = {
         "wage": world.per_household(person_wage),
         "n_able": world.per_household(able),
@@ -81,6 +85,11 @@ def members_work(rng, world: World, year: int, k: int, ill: np.ndarray, illness,
         "dropout": world.per_household((ps["school_status"] == "辍学").to_numpy()) > 0,
         "insured_all": world.per_household(persons["insured_from"].to_numpy() > year) == 0,
         "migrant_months": world.per_household(months),
+        "n_young_able": n_young_able,
+        "education_of_young": world.per_household(
+            np.where(young_able, persons["education_level"].to_numpy(), 0)
+        )
+        / np.maximum(n_young_able, 1),
     }
     person_rows = ps.assign(
         person_idx=np.arange(len(ph)),
@@ -142,7 +151,7 @@ def household_income(rng, world, carry, year, k, members, ecommerce, shocks, inc
     transfers (低保/特困, pensions, disability, ecological compensation, schooling)."""
     hh, n = world.households, world.n
     productivity = carry.productivity
-    wage = np.round(members["wage"] * productivity + ecommerce["wage"])
+    wage = np.round(members["wage"] * productivity + ecommerce["wage"] + carry.gain_wage)
     farm = (
         hh["farmland_mu"].to_numpy()
         * inc["farm_value_per_mu"]
@@ -153,7 +162,9 @@ def household_income(rng, world, carry, year, k, members, ecommerce, shocks, inc
         + rng.gamma(1.0, 600, n) * productivity
     )
     cost_ratio = inc["business_cost_ratio"]
-    business_income = np.round(farm + ecommerce["business"] / (1 - cost_ratio))
+    business_income = np.round(
+        farm + (ecommerce["business"] + carry.gain_business) / (1 - cost_ratio)
+    )
     business_cost = np.round(business_income * cost_ratio)
     property_income = np.round(np.where(rng.random(n) < 0.3, rng.gamma(1.0, 400, n), 0.0))
     htype, size = hh["household_type"].to_numpy(), hh["size"].to_numpy()
@@ -257,6 +268,39 @@ def returns_to_poverty(rng, world, was_exited, income, shocks, year: int, ex: di
     return was_exited & (rng.random(world.n) < rate)
 
 
+WAGE_MEASURES = ("技能培训", "就业帮扶")
+
+
+def development_measures(rng, world, carry, present, year, k, members, income, plan, sim):
+    """This year's development measures (``measures``): every household's effect of each,
+    who is a candidate and who gets which; what they pay goes to next year's income. After
+    ``last_assignment_year`` none is assigned (the monitoring years have measures of their
+    own). Returns the year's columns of the household-year record."""
+    params, inc = sim["measures"], sim["income"]
+    received = carry.gain_wage + carry.gain_business
+    cond = measure_steps.conditions(world, members, income, k)
+    effect = measure_steps.effects(
+        cond, plan["hidden"], carry.productivity, (1 + inc["wage_growth"]) ** k, params
+    )
+    supported = ~carry.exited | (year - carry.exit_year <= inc["support_years_after_exit"])
+    eligible = measure_steps.eligibility(cond, plan["start"], year)
+    if year > params["last_assignment_year"]:
+        candidates = {name: np.zeros(world.n, dtype=bool) for name in eligible}
+    else:
+        candidates = {name: ok & present & supported for name, ok in eligible.items()}
+    need = np.clip(1 - income["per_capita"] / income["line"], 0, 1)
+    assigned = measure_steps.assign(rng, world, candidates, cond, carry.productivity, need, params)
+    paid = {name: np.where(assigned[name], effect[name], 0.0) for name in assigned}
+    carry.gain_wage = sum(paid[name] for name in WAGE_MEASURES)
+    carry.gain_business = sum(paid[name] for name in paid if name not in WAGE_MEASURES)
+    columns = {"measure_gain_received": received}
+    for name, suffix in measure_steps.DEVELOPMENT.items():
+        columns[f"candidate_{suffix}"] = candidates[name]
+        columns[f"assigned_{suffix}"] = assigned[name]
+        columns[f"effect_{suffix}"] = effect[name]
+    return columns
+
+
 def simulate_household_years(
     households: pd.DataFrame,
     persons: pd.DataFrame,
@@ -291,6 +335,11 @@ def simulate_household_years(
         ready,
     )
     carry = Carry.start(households)
+    measure_rng = stream(sim["seed"], "measures")
+    plan = {
+        "start": measure_steps.rollout(world, sim["measures"], sim["seed"]),
+        "hidden": measure_steps.hidden_factors(world, sim["measures"], sim["seed"]),
+    }
     registered_year = households["registered_year"].to_numpy()
     hh_rows, person_rows = [], []
     for k, year in enumerate(years):
@@ -319,6 +368,9 @@ def simulate_household_years(
             inc["safety_net_coverage"][year],
         )
         carry.prev_income_pc = income["per_capita"]
+        measure_columns = development_measures(
+            measure_rng, world, carry, present & ~removed_now, year, k, members, income, plan, sim
+        )
         met = guarantees_year(rng, world, carry, year, k, members)
         exits = exit_decisions(
             rng, world, year, poor_at_start, income, members, ecommerce, shocks, met, sim
@@ -341,7 +393,7 @@ def simulate_household_years(
         record = _household_year(
             rng, world, carry, year, status, income, members, ecommerce, shocks, met, exits
         )
-        hh_rows.append(record[present])
+        hh_rows.append(record.assign(**measure_columns)[present])
         person_rows.append(persons_now[present[world.member_of]])
         carry.removed |= removed_now
     return pd.concat(hh_rows, ignore_index=True), pd.concat(person_rows, ignore_index=True)

@@ -320,6 +320,10 @@ class _MonitoringState:
         self.eliminated_since = np.zeros(n, int)
         self.elimination_mode = np.full(n, "", dtype=object)
         self.measures_last_year = np.zeros(n, bool)
+        # The registry years' development measures stop in 2019 (``measures``); the
+        # monitoring measures pay through ``monitoring_income.measure_income``.
+        self.gain_wage = np.zeros(n)
+        self.gain_business = np.zeros(n)
         self.prev_income_pc = np.nan_to_num(households["income_2020"].to_numpy(), nan=0.0)
         self.target = 0.0  # the 脱贫户's mean per-capita income the year's incomes follow
 

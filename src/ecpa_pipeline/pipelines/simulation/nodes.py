@@ -13,7 +13,17 @@ import logging
 import numpy as np
 import pandas as pd
 
-from . import alerts, dynamics, ecommerce, households, identities, market, monitoring, world
+from . import (
+    alerts,
+    dynamics,
+    ecommerce,
+    households,
+    identities,
+    market,
+    measures,
+    monitoring,
+    world,
+)
 from .defects import finalise
 from .exports import alerts as alert_exports
 from .exports import catalogues as catalogue_exports
@@ -467,12 +477,13 @@ def collect_truth(
     household_years: pd.DataFrame,
     potential: pd.DataFrame,
     *defect_tables: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """What only the simulation knows, for evaluation nodes (never for training or scoring).
 
     Returns:
         household_years truth (exit_prob is the probability that a household poor at the start
-        of ``year`` exits during it), village × product potential, and every injected defect.
+        of ``year`` exits during it), village × product potential, every injected defect, and
+        the development measures' causal truth (``measures.truth_table``).
     """
     static = households_[
         [
@@ -484,6 +495,7 @@ def collect_truth(
             "removal_year",
         ]
     ]
+    measure_truth = measures.truth_table(households_, household_years)
     truth_hy = household_years.drop(
         columns=[
             "wage_income",
@@ -491,6 +503,7 @@ def collect_truth(
             "business_cost",
             "property_income",
             "transfer_income",
+            *measures.RECORD_COLUMNS,
         ]
     )
     truth_hy = (
@@ -500,4 +513,4 @@ def collect_truth(
     )
     defects = pd.concat(defect_tables, ignore_index=True)
     logger.info("Injected %d defects: %s", len(defects), defects["defect"].value_counts().to_dict())
-    return truth_hy, potential.drop(columns="base_area_mu"), defects
+    return truth_hy, potential.drop(columns="base_area_mu"), defects, measure_truth

@@ -198,7 +198,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "sim_monitoring_defects",
                     "sim_alert_defects",
                 ],
-                ["truth_household_years", "truth_village_products", "truth_defects"],
+                [
+                    "truth_household_years",
+                    "truth_village_products",
+                    "truth_defects",
+                    "truth_measure_effects",
+                ],
                 name="collect_truth_node",
             ),
         ],

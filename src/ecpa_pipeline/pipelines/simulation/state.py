@@ -49,6 +49,9 @@ class Carry:
     productivity: np.ndarray
     prev_income_pc: np.ndarray
     assisted: np.ndarray  # enrolled in 兜底 social assistance: it stays after exit
+    # What last year's development measures pay this year (yuan per household).
+    gain_wage: np.ndarray
+    gain_business: np.ndarray
 
     @classmethod
     def start(cls, households: pd.DataFrame) -> Carry:
@@ -64,4 +67,6 @@ class Carry:
             productivity=households["productivity"].to_numpy().copy(),
             prev_income_pc=np.zeros(n),
             assisted=np.zeros(n, dtype=bool),
+            gain_wage=np.zeros(n),
+            gain_business=np.zeros(n),
         )

@@ -6,22 +6,17 @@ import numpy as np
 import pandas as pd
 
 from ..defects import MARK, duplicate_rows, fullwidth, mark, pick, with_marks
+from ..measures import DEVELOPMENT
 from . import BOOLEAN_STYLES, _bool, _headers, _num
 
-MEASURES_BY_CAUSE = {
+#: Entitlements that follow the main cause; the development measures are those the year
+#: assigned (``measures``: the record's ``assigned_*`` columns).
+ENTITLEMENT_BY_CAUSE = {
     "因病": "健康扶贫",
     "因残": "健康扶贫",
     "因学": "教育扶贫",
-    "缺资金": "小额信贷",
-    "缺技术": "技能培训",
     "缺劳力": "低保兜底",
-    "因灾": "产业扶持",
-    "缺土地": "就业帮扶",
-    "缺水": "产业扶持",
     "交通条件落后": "易地扶贫搬迁",
-    "自身发展动力不足": "就业帮扶",
-    "因婚": "产业扶持",
-    "其他": "产业扶持",
 }
 MEASURES = [
     "产业扶持",
@@ -60,13 +55,15 @@ def income_file(
     style = BOOLEAN_STYLES[rng.integers(0, len(BOOLEAN_STYLES))]
 
     chosen = {m: np.zeros(n, dtype=bool) for m in MEASURES}
-    primary = hs["main_cause"].map(MEASURES_BY_CAUSE).to_numpy()
+    entitlement = hs["main_cause"].map(ENTITLEMENT_BY_CAUSE).to_numpy()
     for m in MEASURES:
-        chosen[m] |= primary == m
+        chosen[m] |= entitlement == m
+    # The monitoring years' measures are in the monitoring export (监测帮扶措施), not here.
+    for m, suffix in DEVELOPMENT.items():
+        if f"assigned_{suffix}" in hh_year:
+            chosen[m] = hh_year[f"assigned_{suffix}"].to_numpy()
     chosen["危房改造"] |= hh_year["unsafe_housing"].to_numpy() & (rng.random(n) < 0.7)
-    chosen["电商培训"] |= (hh_year["ecommerce_mode"].to_numpy() != "未参与") & (rng.random(n) < 0.6)
     chosen["生态补偿"] |= hs["forest_mu"].to_numpy() > 5
-    chosen["产业扶持"] |= rng.random(n) < 0.35
     chosen["低保兜底"] |= hs["household_type"].to_numpy() != "一般贫困户"
     sep = LIST_SEPARATORS[rng.integers(0, len(LIST_SEPARATORS), n)]
     assistance = np.full(n, "", dtype=object)

@@ -1,0 +1,72 @@
+"""``measure_effects``: from the cleaned records, each development measure's effect on the
+household's market income the next year — the assessment table (average effect with its
+interval, beside the naive comparison, overlap, a placebo) and each held-out household's
+expected gain from each measure — and, on a simulated world, both against the causal truth.
+Its input, ``measure_effect_input``, is built by ``features``."""
+
+from kedro.pipeline import Node, Pipeline
+
+from . import nodes
+
+_P = "params:measure_effects"
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                nodes.split_years,
+                ["measure_effect_input", _P],
+                ["measure_effect_train", "measure_effect_held_out"],
+                name="split_measure_years_node",
+            ),
+            Node(
+                nodes.fit_effects,
+                ["measure_effect_train", _P],
+                "measure_effect_fits",
+                name="fit_measure_effects_node",
+            ),
+            Node(
+                nodes.assessment,
+                ["measure_effect_fits", _P],
+                "measure_assessment",
+                name="measure_assessment_node",
+            ),
+            Node(
+                nodes.held_out_gains,
+                ["measure_effect_fits", "measure_effect_held_out", _P],
+                "measure_gains_held_out",
+                name="held_out_gains_node",
+            ),
+            Node(
+                nodes.truth_effects_by_key,
+                ["truth_measure_effects_if_simulated", "household_keys"],
+                "truth_measure_effects_by_key",
+                name="key_measure_truth_node",
+            ),
+            Node(
+                nodes.evaluate_against_truth,
+                [
+                    "measure_effect_fits",
+                    "measure_assessment",
+                    "measure_gains_held_out",
+                    "truth_measure_effects_by_key",
+                    _P,
+                ],
+                ["measure_assessment_against_truth", "measure_effect_metrics"],
+                name="evaluate_measure_effects_node",
+            ),
+            Node(
+                nodes.compare_allocations,
+                [
+                    "measure_effect_held_out",
+                    "measure_gains_held_out",
+                    "truth_measure_effects_by_key",
+                    _P,
+                ],
+                ["measure_allocations_against_truth", "measure_allocation_metrics"],
+                name="compare_measure_allocations_node",
+            ),
+        ],
+        tags="measure_effects",
+    )
