@@ -11,7 +11,7 @@ from mlflow.tracking import MlflowClient
 
 from ecpa_pipeline.pipelines import features
 from ecpa_pipeline.pipelines.features import measures as data
-from ecpa_pipeline.pipelines.measure_effects import allocate, model, nodes
+from ecpa_pipeline.pipelines.measure_effects import allocate, card, model, nodes
 from tests.conftest import (
     assert_no_personal_data,
     clean_world,
@@ -184,6 +184,7 @@ def test_a_kedro_run_logs_the_assessment_to_mlflow_without_personal_data(
         "assessment.csv",
         "assessment_against_truth.csv",
         "allocations_against_truth.csv",
+        "model_card.md",
     } <= logged
     allocations = pd.read_csv(
         tiny_modelled / "08_reporting" / "measure_effects" / "allocations_against_truth.csv"
@@ -239,3 +240,24 @@ def test_allocations_compare_on_the_true_gains_at_the_officials_capacities():
     assert table.loc["oracle", "households_lifted"] == 1
     assert table.loc["effects", "households_lifted"] == 0
     assert table.loc["effects", "share_of_oracle_gain_over_rules"] == pytest.approx(500 / 3000)
+
+
+def test_the_card_says_each_measure_in_words():
+    row = {
+        "rows_programme_running": 1000, "treated_with_overlap": 200, "share_with_overlap": 0.5,
+        "naive_difference": 9000.0, "treated": 210, "placebo": False,
+    }  # fmt: skip
+    helped = pd.Series(row | {"measure": "employment", "effect": 3794.0,
+                              "effect_low": 3108.0, "effect_high": 4481.0})  # fmt: skip
+    assert card.in_words(helped, 30) == (
+        "- **employment**: raised next year's market income by 3 794 yuan (3 108 to 4 481); "
+        "answered for 50% of the 1000 household-years where its programme ran (200 treated); "
+        "the naive comparison of treated and untreated households says 9 000."
+    )
+    unclear = pd.Series(row | {"measure": "x", "effect": 100.0, "effect_low": -50.0,
+                               "effect_high": 250.0, "placebo": True})  # fmt: skip
+    assert "(placebo: it should show none): no effect the records can show" in card.in_words(
+        unclear, 30
+    )
+    missing = pd.Series(row | {"measure": "y", "effect": float("nan"), "treated": 12})
+    assert card.in_words(missing, 30).startswith("- **y**: no estimate — 12 households")

@@ -14,6 +14,7 @@ from sklearn.metrics import roc_curve
 
 from ecpa_pipeline.audit import code_tags, input_tags
 from ecpa_pipeline.domain.metrics import REPORTED
+from ecpa_pipeline.markdown import markdown_table
 
 from .nodes import positive_words
 
@@ -89,15 +90,6 @@ def _split_words(params: dict) -> str:
     )
 
 
-def _markdown_table(frame: pd.DataFrame) -> str:
-    frame = frame.round(3)
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
-    lines += [
-        "| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)
-    ]
-    return "\n".join(lines)
-
-
 def model_card(
     metrics: pd.DataFrame,
     fairness: pd.DataFrame,
@@ -170,12 +162,12 @@ def model_card(
         ),
         threshold=params["operating_threshold"],
         budget=metrics["budget_k_denominator"].iloc[0].split(";")[0],
-        metrics_table=_markdown_table(metrics[[c for c in shown if c in metrics]]),
+        metrics_table=markdown_table(metrics[[c for c in shown if c in metrics]]),
         auc=model["roc_auc"],
         ece=model["ece"],
         ece_floor=model["ece_if_calibrated"],
         exclusion=model["exclusion_error"],
-        fairness_table=_markdown_table(gaps.reset_index()),
+        fairness_table=markdown_table(gaps.reset_index()),
         worst_group=gaps["auc_gap"].idxmax() if len(gaps) else "-",
-        importance_table=_markdown_table(importance.head(10)),
+        importance_table=markdown_table(importance.head(10)),
     )

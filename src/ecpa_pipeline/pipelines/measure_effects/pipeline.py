@@ -6,7 +6,7 @@ Its input, ``measure_effect_input``, is built by ``features``."""
 
 from kedro.pipeline import Node, Pipeline
 
-from . import nodes
+from . import card, nodes
 
 _P = "params:measure_effects"
 
@@ -31,6 +31,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ["measure_effect_fits", _P],
                 "measure_assessment",
                 name="measure_assessment_node",
+            ),
+            Node(
+                nodes.held_out_year,
+                ["measure_effect_input", _P],
+                "measure_held_out_year",
+                name="measure_held_out_year_node",
+            ),
+            Node(
+                card.model_card,
+                ["measure_assessment", "measure_effect_train", "measure_held_out_year", _P],
+                "measure_effect_card",
+                name="measure_effect_card_node",
             ),
             Node(
                 nodes.held_out_gains,
