@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ecpa_pipeline.domain.ordering import in_content_order
+
 from . import nodes as features
 
 KEY = ["household_code", "year"]
@@ -95,4 +97,5 @@ def effect_input(
             ),
         }
     )
-    return frame.sort_values(["year", "household_key"]).reset_index(drop=True)
+    # In an order the contents fix: another pseudonym key gives the same fits and effects.
+    return in_content_order(frame, "year", "household_key")

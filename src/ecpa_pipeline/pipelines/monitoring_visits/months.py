@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ecpa_pipeline.domain.ordering import in_content_order
 from ecpa_pipeline.domain.registry import in_safety_net
 
 #: The clean tables' lineage: a clue's file and row (cleaning's ledger columns).
@@ -266,7 +267,4 @@ def household_months(
     frames = [household_month(int(m), clues, system, found, prior, visits, params) for m in months]
     if not frames:
         return pd.DataFrame()
-    table = pd.concat(frames, ignore_index=True)
-    digest = pd.util.hash_pandas_object(table.drop(columns=KEY), index=False).to_numpy()
-    order = np.lexsort((digest, table["month"].to_numpy()))
-    return table.take(order).reset_index(drop=True)
+    return in_content_order(pd.concat(frames, ignore_index=True), "month", KEY)
