@@ -277,3 +277,22 @@ def test_the_card_says_each_measure_in_words():
     )
     missing = pd.Series(row | {"measure": "y", "effect": float("nan"), "treated": 12})
     assert card.in_words(missing, 30).startswith("- **y**: no estimate — 12 households")
+
+
+@pytest.mark.slow
+def test_a_year_without_its_income_record_has_no_known_measures_and_is_left_out(one_strong):
+    households, members, villages, keys, line, params = one_strong["inputs"]
+    year = int(households["year"].min())
+    first = households[households["year"] == year].index[:5]
+    lacking = households.copy()
+    assist = [c for c in households.columns if c.startswith("assist_")]
+    lacking[assist] = lacking[assist].astype(object)
+    lacking.loc[first, assist] = None  # as a household-year the income file does not list
+    frame = data.effect_input(lacking, members, villages, keys, line, params)
+    gone = keys.set_index("household_code").loc[households.loc[first, "household_code"]]
+    in_year = frame[frame["year"] == year]
+    assert not in_year["household_key"].isin(gone["household_key"]).any()
+    assert len(in_year) == (one_strong["frame"]["year"] == year).sum() - len(
+        set(gone["household_key"])
+        & set(one_strong["frame"].loc[one_strong["frame"]["year"] == year, "household_key"])
+    )

@@ -41,10 +41,10 @@ def effect_input(
     poverty_line: dict,
     params: dict,
 ) -> pd.DataFrame:
-    """Household-years supported at t whose record at t + 1 exists: features at t, the
-    measures of t (``assist_*``, booleans), ``market_income`` at t, t − 1 and t − 2, the
-    outcome ``market_income_next`` and ``township`` (the village code's first 9 digits: the
-    level programmes roll out at)."""
+    """Household-years supported at t with the year's income record and one at t + 1:
+    features at t, the measures of t (``assist_*``, booleans), ``market_income`` at t, t − 1
+    and t − 2, the outcome ``market_income_next`` and ``township`` (the village code's first 9
+    digits: the level programmes roll out at)."""
     hh = households.merge(members, on=KEY, how="left").merge(
         villages, on=["year", "village_code"], how="left"
     )
@@ -63,12 +63,14 @@ def effect_input(
         market_income_last=shifted[-1],
         market_income_before_last=shifted[-2],
     )
+    assist = [c for c in hh.columns if c.startswith("assist_")]
+    # Without the year's income record the measures of t are unknown (not "none"): left out.
     keep = (
         supported(hh, params["poor_statuses"], params["years_after_exit"])
         & hh["market_income_next"].notna()
+        & hh[assist].notna().all(axis=1)
     )
     hh = hh[keep]
-    assist = [c for c in hh.columns if c.startswith("assist_")]
     frame = pd.DataFrame(
         {
             **features.identity(hh, keys),
