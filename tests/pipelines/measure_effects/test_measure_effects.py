@@ -151,7 +151,7 @@ def test_every_held_out_household_gets_a_gain_with_its_interval_per_measure(one_
     assert not gains["household_key"].str.match(r"^\d{16}$").any()  # pseudonyms, not 户编号
 
 
-def test_the_input_has_next_years_market_income_and_never_the_last_year():
+def test_market_income_is_wages_business_and_property_without_transfers():
     # market income: wages + business − costs + property; the transfer is left out.
     hh = pd.DataFrame(
         {
@@ -165,7 +165,7 @@ def test_the_input_has_next_years_market_income_and_never_the_last_year():
     assert data.market_income(hh).iloc[0] == 1350.0
 
 
-def test_rows_outside_the_programme_or_without_overlap_are_not_answered():
+def test_a_programme_runs_where_anyone_in_the_township_got_the_measure_that_year():
     frame = pd.DataFrame(
         {
             "township": ["a", "a", "b", "b"],
