@@ -115,11 +115,11 @@ run: simulate-if-empty
 	$(BIN)/kedro run --pipelines=exit_model --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=monitoring_risk --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=product_recommendation --params "data_dir=$(DATA_DIR)"
+	$(BIN)/kedro run --pipelines=measure_effects --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=household_ranking --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=monitoring_lists --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=monitoring_visits_model --params "data_dir=$(DATA_DIR)"
 	$(BIN)/kedro run --pipelines=monitoring_visits --params "data_dir=$(DATA_DIR)"
-	$(BIN)/kedro run --pipelines=measure_effects --params "data_dir=$(DATA_DIR)"
 
 test: install browser java
 	$(BIN)/ruff check src tests benchmarks examples

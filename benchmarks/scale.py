@@ -23,8 +23,8 @@ LAYERS = ("01_raw", "02_intermediate", "03_primary", "04_feature", "05_model_inp
           "06_models", "07_model_output", "08_reporting")  # fmt: skip
 #: ``make run``'s steps in its order, the simulation first.
 STEPS = ("simulation", "cleaning", "features", "exit_model", "monitoring_risk",
-         "product_recommendation", "household_ranking", "monitoring_lists",
-         "monitoring_visits_model", "monitoring_visits", "measure_effects")  # fmt: skip
+         "product_recommendation", "measure_effects", "household_ranking", "monitoring_lists",
+         "monitoring_visits_model", "monitoring_visits")  # fmt: skip
 
 
 def world_params(counties: int) -> list[str]:

@@ -36,12 +36,15 @@ def test_make_run_simulates_an_empty_raw_folder_then_runs_the_default_pipeline(t
     # ... and ranks characteristic products per village (一村一品).
     assert "Created version '1' of model 'village_products'" in output
     assert (data / "07_model_output" / "village_product_recommendations.csv").is_file()
+    # ... and learns what each development measure does, registered for the lists.
+    assert "Created version '1' of model 'measure_effects'" in output
     # ... and lists the households for officials, with the model version they came from.
     ranking = data / "08_reporting" / "household_ranking"
     # published as one set inside the data folder, nothing beside the project (#26)
     assert ranking.is_symlink() and not (PROJECT_ROOT / "household_list.csv").exists()
     listed = pd.read_csv(ranking / "household_list.csv")
     assert len(listed) > 10 and (listed["model_version"] == 1).all()
+    assert listed["expected_gain"].notna().any()  # the development measures' expected gains
     per_language = 2 * listed["county_code"].nunique()  # zh and en
     assert len(list((ranking / "workbooks").glob("*.xlsx"))) == per_language
     assert len(list((ranking / "html").glob("*.html"))) == per_language

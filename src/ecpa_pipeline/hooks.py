@@ -22,7 +22,7 @@ from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 from mlflow.models import infer_signature
 from sqlalchemy.engine import make_url
 
-from ecpa_pipeline.datasets import OptionalDataset
+from ecpa_pipeline.datasets import OptionalDataset, RegisteredModelDataset
 from ecpa_pipeline.datasets.atomic import WrittenInPlace
 from ecpa_pipeline.errors import NodeFailureInOneLine, ProjectError
 
@@ -217,6 +217,8 @@ class OwnRunDataHooks:
                     continue
                 if type(dataset).__name__.startswith("MlflowModel"):
                     continue  # saves a Python model, loads the logged MLflow model
+                if isinstance(dataset, RegisteredModelDataset):
+                    continue  # keeps the version it loaded (None too) for the whole run
                 if isinstance(dataset, OptionalDataset):  # None is no cacheable value
                     if not isinstance(dataset._dataset, CachedDataset):
                         dataset._dataset = CachedDataset(dataset._dataset, copy_mode="assign")

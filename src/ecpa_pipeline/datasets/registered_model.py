@@ -95,9 +95,11 @@ class RegisteredModel:
         return catalog.load(names[0]) if len(names) == 1 else self.part("params:exit_model")
 
 
-class RegisteredModelDataset(AbstractDataset[None, RegisteredModel]):
+class RegisteredModelDataset(AbstractDataset[None, RegisteredModel | None]):
     """Loads version ``model_version`` (a number, or ``latest``: the highest) of the registered
     model ``name`` from the MLflow registry kedro-mlflow configured for this run. Read-only.
+    With ``required: false``, ``latest`` of a model never registered loads as ``None`` (the
+    nodes say what is missing without it); a named version must exist.
 
     Example catalog entry::
 
@@ -109,16 +111,23 @@ class RegisteredModelDataset(AbstractDataset[None, RegisteredModel]):
 
     # ``version`` is a reserved word of Kedro's catalog, hence ``model_version``.
     def __init__(
-        self, name: str, model_version: str | int = "latest", metadata: dict | None = None
+        self,
+        name: str,
+        model_version: str | int = "latest",
+        required: bool = True,
+        metadata: dict | None = None,
     ):
         self._name = name
         self._version = str(model_version)
+        self._required = required
         self.metadata = metadata
 
     def _resolve_version(self, client: mlflow.MlflowClient) -> Any:
         where = mlflow.get_registry_uri()
         if self._version == "latest":
             versions = client.search_model_versions(f"name='{self._name}'")
+            if not versions and not self._required:
+                return None
             if not versions:
                 raise ProjectError(
                     f"no version of model {self._name!r} is registered in {where}: "
@@ -137,9 +146,19 @@ class RegisteredModelDataset(AbstractDataset[None, RegisteredModel]):
                 "with --params model_version=<n>"
             ) from None
 
-    def load(self) -> RegisteredModel:
+    def load(self) -> RegisteredModel | None:
+        # One version per run: every node of it reads the one loaded first (a training that
+        # registers a newer version meanwhile does not change a list halfway).
+        if not hasattr(self, "_loaded"):
+            self._loaded = self._load_version()
+        return self._loaded
+
+    def _load_version(self) -> RegisteredModel | None:
         client = mlflow.MlflowClient()
         version = self._resolve_version(client)
+        if version is None:
+            logger.info("No version of model %s is registered", self._name)
+            return None
         model = mlflow.pyfunc.load_model(f"models:/{self._name}/{version.version}")
         tags = client.get_run(version.run_id).data.tags if version.run_id else {}
         logger.info(

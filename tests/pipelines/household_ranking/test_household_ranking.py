@@ -42,6 +42,7 @@ def ranked(trained_store, tmp_path_factory):
     a snapshot of those outputs; then ranked again with version 1 by parameter."""
     store, data = trained_store["path"], trained_store["data"]
     kedro_run("product_recommendation", data, store)
+    kedro_run("measure_effects", data, store)
     output = kedro_run("household_ranking", data, store)
     snapshot = tmp_path_factory.mktemp("ranking_latest")
     shutil.copytree(data / "08_reporting" / "household_ranking", snapshot, dirs_exist_ok=True)
@@ -171,8 +172,8 @@ def test_the_workbook_has_a_summary_the_county_list_and_a_sheet_per_village(rank
     (path,) = (ranked["out"] / "workbooks").glob("*_zh.xlsx")
     villages = pd.read_csv(ranked["out"] / "village_readiness.csv", dtype={"village_code": str})
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames[:2] == ["汇总", "贫困户名单"]
-    assert len(workbook.sheetnames) == 2 + len(villages)
+    assert workbook.sheetnames[:3] == ["汇总", "贫困户名单", "帮扶措施成效评估（发展类措施）"]
+    assert len(workbook.sheetnames) == 3 + len(villages)
     households = workbook["贫困户名单"]
     header = [c.value for c in households[1]]
     assert header[:5] == ["县内排序", "乡镇内排序", "村内排序", "乡镇", "行政村"]
@@ -192,7 +193,7 @@ def test_the_workbook_has_a_summary_the_county_list_and_a_sheet_per_village(rank
     assert households.page_setup.orientation == "landscape"
     # every household on exactly one village sheet, under the same header
     listed = 0
-    for name in workbook.sheetnames[2:]:
+    for name in workbook.sheetnames[3:]:
         sheet = workbook[name]
         row = next(r for r in range(1, 6) if sheet.cell(r, 1).value == "县内排序")
         assert [c.value for c in sheet[row]] == header
@@ -340,3 +341,51 @@ def test_two_list_runs_at_once_leave_one_whole_set(ranked):
     for page in pages:
         assert ('<option value="200" selected>' in page.read_text(encoding="utf-8")) == english
     assert len(list((out.parent / ".household_ranking.sets").iterdir())) == 1
+
+
+def test_lists_show_expected_gains_and_allocate_by_effect_on_request(ranked, client):
+    """With the registered measure-effect model the lists show each household's expected gain
+    from its development measures and the assessment in words; `allocation=effects` re-chooses
+    who gets them, village by village within the rules' numbers, entitlements untouched."""
+    development = {"ecommerce_training", "skills_training", "job_placement", "industry_support"}
+    development |= {"microcredit"}
+    by_rules = ranked["csv"]
+    assert by_rules["expected_gain"].notna().any()
+    assert (by_rules["measure_codes"] == by_rules["rule_measure_codes"]).all()
+    page = next((ranked["out"] / "html").glob("*_zh.html")).read_text(encoding="utf-8")
+    assert "帮扶措施成效评估（发展类措施）" in page and "检验" in page
+    assert "措施效果模型</td><td>measure_effects v1" in page
+
+    output = kedro_run(
+        "household_ranking",
+        ranked["data"],
+        ranked["store"],
+        *["household_ranking.allocation=effects"],
+    )
+    assert "Using model measure_effects version 1" in output
+    out = ranked["data"] / "08_reporting" / "household_ranking" / "household_list.csv"
+    listed = pd.read_csv(out, dtype={"village_code": str})
+    codes = {
+        which: listed[which]
+        .fillna("")
+        .str.split(";")
+        .explode()
+        .to_frame("code")
+        .join(listed["village_code"])
+        for which in ("measure_codes", "rule_measure_codes")
+    }
+    other = lambda frame: frame[~frame["code"].isin(development | {"assess"})]  # noqa: E731
+    # entitlements and e-commerce routes: household by household as the rules chose
+    assert other(codes["measure_codes"]).equals(other(codes["rule_measure_codes"]))
+    counts = {
+        which: frame[frame["code"].isin(development)].value_counts(["village_code", "code"])
+        for which, frame in codes.items()
+    }
+    given, capacity = counts["measure_codes"].align(counts["rule_measure_codes"], fill_value=0)
+    assert (given <= capacity).all() and given.sum() > 0
+    assert (listed["measure_codes"] != listed["rule_measure_codes"]).any()
+    differs = listed["measure_codes"] != listed["rule_measure_codes"]
+    assert listed.loc[differs, "rule_measures"].str.len().gt(0).all()
+    tags = _ranking_runs(client)[-1].data.tags
+    assert tags["measures.allocation"] == "effects"
+    assert tags["measures.effect_model"] == "measure_effects:1"

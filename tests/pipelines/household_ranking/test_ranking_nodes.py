@@ -118,7 +118,13 @@ def _household(**overrides) -> dict:
         "exit_probability": 0.6,
         **{
             f"assist_{m}": False
-            for m in ("ecommerce_training", "microcredit", "industry", "skills_training")
+            for m in (
+                "ecommerce_training",
+                "microcredit",
+                "industry",
+                "skills_training",
+                "employment",
+            )
         },
         **overrides,
     }

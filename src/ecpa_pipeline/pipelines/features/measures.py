@@ -1,6 +1,7 @@
-"""The measure-effect input (for ``measure_effects``): one row per household-year the registry
-supports at t, with the measures it got at t (帮扶措施), what it looked like at t and its
-market income at t + 1.
+"""The measure-effect rows (for ``measure_effects`` and the officials' lists): one row per
+household-year the registry supports at t, with the measures it got at t (帮扶措施), what it
+looked like at t and its market income at t + 1 — the learning input holds the rows whose
+t + 1 is recorded; the latest year's households, whose gains the lists show, have none yet.
 
 Market income = wages + business income − business costs + property income: what a
 development measure can raise. Transfers are left out on purpose — 兜底 tops a household up
@@ -33,18 +34,19 @@ def supported(hh: pd.DataFrame, poor_statuses: list[str], years_after_exit: int)
     return hh["household_status"].isin(poor_statuses) | exited_recently
 
 
-def effect_input(
+def effect_split(
     households: pd.DataFrame,
     members: pd.DataFrame,
     villages: pd.DataFrame,
     keys: pd.DataFrame,
     poverty_line: dict,
     params: dict,
-) -> pd.DataFrame:
-    """Household-years supported at t with the year's income record and one at t + 1:
-    features at t, the measures of t (``assist_*``, booleans), ``market_income`` at t, t − 1
-    and t − 2, the outcome ``market_income_next`` and ``township`` (the village code's first 9
-    digits: the level programmes roll out at)."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The learning input (the rows below whose outcome is recorded) and every row:
+    household-years supported at t with the year's income record: features at t, the
+    measures of t (``assist_*``, booleans), ``market_income`` at t, t − 1 and t − 2, the
+    outcome ``market_income_next`` (NaN where t + 1 has no record yet) and ``township`` (the
+    village code's first 9 digits: the level programmes roll out at)."""
     hh = households.merge(members, on=KEY, how="left").merge(
         villages, on=["year", "village_code"], how="left"
     )
@@ -65,11 +67,9 @@ def effect_input(
     )
     assist = [c for c in hh.columns if c.startswith("assist_")]
     # Without the year's income record the measures of t are unknown (not "none"): left out.
-    keep = (
-        supported(hh, params["poor_statuses"], params["years_after_exit"])
-        & hh["market_income_next"].notna()
-        & hh[assist].notna().all(axis=1)
-    )
+    keep = supported(hh, params["poor_statuses"], params["years_after_exit"]) & hh[
+        assist
+    ].notna().all(axis=1)
     hh = hh[keep]
     frame = pd.DataFrame(
         {
@@ -100,4 +100,6 @@ def effect_input(
         }
     )
     # In an order the contents fix: another pseudonym key gives the same fits and effects.
-    return in_content_order(frame, "year", "household_key")
+    rows = in_content_order(frame, "year", "household_key")
+    learning = rows[rows["market_income_next"].notna()].reset_index(drop=True)
+    return learning, rows

@@ -50,7 +50,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="exit_model_input_node",
             ),
             Node(
-                measures.effect_input,
+                measures.effect_split,
                 [
                     "households",
                     "member_features",
@@ -59,7 +59,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:poverty_line",
                     "params:measure_effects",
                 ],
-                "measure_effect_input",
+                ["measure_effect_input", "measure_effect_rows"],
                 name="measure_effect_input_node",
             ),
             Node(

@@ -14,6 +14,7 @@ import pandas as pd
 from ecpa_pipeline.audit import code_tags, input_tags
 from ecpa_pipeline.officials import officials_view
 
+from .effects import measures_with_gains
 from .measures import rank_households, recommend_measures
 from .readiness import area_readiness, regional_readiness
 from .scoring import household_profiles, score_households, select_households_to_score
@@ -23,6 +24,7 @@ __all__ = [
     "audit_list",
     "household_profiles",
     "list_metrics",
+    "measures_with_gains",
     "officials_view",
     "provenance_tags",
     "rank_households",
@@ -51,6 +53,10 @@ def audit_list(measured: pd.DataFrame, provenance: dict) -> pd.DataFrame:
         "marginal",
         "unmet_guarantees",
         "measure_codes",
+        "rule_measure_codes",
+        "expected_gain",
+        "expected_gain_low",
+        "expected_gain_high",
         "factor_1",
         "factor_2",
         "factor_3",
@@ -77,10 +83,15 @@ def list_metrics(measured: pd.DataFrame, county: pd.DataFrame, params: dict) -> 
 
 
 def provenance_tags(
-    provenance: dict, model_input: pd.DataFrame, households: pd.DataFrame, persons: pd.DataFrame
+    provenance: dict,
+    allocation: dict,
+    model_input: pd.DataFrame,
+    households: pd.DataFrame,
+    persons: pd.DataFrame,
 ) -> dict[str, str]:
     """Tags of the ranking run: the model version and training run the lists came from, the
-    scoring basis, the code version and digests of the inputs."""
+    scoring basis, how the development measures were allocated (and the effect model's
+    version), the code version and digests of the inputs."""
     tags = {
         "model.name": provenance["model_name"],
         "model.version": provenance["model_version"],
@@ -89,6 +100,11 @@ def provenance_tags(
         "exit_plan_share": str(provenance["exit_plan_share"]),
         "scoring_basis": provenance["basis"]["en"],
         "pseudonym_key_fingerprint": provenance["pseudonym_key_fingerprint"],
+        "measures.allocation": allocation["allocation"],
+        "measures.effect_model": ":".join(
+            filter(None, (allocation["effect_model_name"], allocation["effect_model_version"]))
+        ),
+        "measures.effect_model_run_id": allocation["effect_model_run_id"],
     }
     return (
         tags

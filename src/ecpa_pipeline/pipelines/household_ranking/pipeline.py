@@ -50,8 +50,21 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 nodes.recommend_measures,
                 ["ranked_households", "village_products_for_measures", "products", _P],
-                "household_measures",
+                "rule_household_measures",
                 name="recommend_measures_node",
+            ),
+            Node(
+                nodes.measures_with_gains,
+                [
+                    "rule_household_measures",
+                    "measure_effect_rows",
+                    "measure_effect_model",
+                    "ranking_provenance",
+                    "pseudonym_key",
+                    _P,
+                ],
+                ["household_measures", "allocation_provenance"],
+                name="measures_with_gains_node",
             ),
             Node(
                 nodes.area_readiness,
@@ -79,6 +92,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "county_readiness",
                     "village_products_for_measures",
                     "ranking_provenance",
+                    "allocation_provenance",
                     _P,
                     "params:officials",
                 ],
@@ -114,7 +128,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.provenance_tags,
-                ["ranking_provenance", "exit_model_input", "households", "persons"],
+                [
+                    "ranking_provenance",
+                    "allocation_provenance",
+                    "exit_model_input",
+                    "households",
+                    "persons",
+                ],
                 "household_ranking_tags",
                 name="provenance_tags_node",
             ),

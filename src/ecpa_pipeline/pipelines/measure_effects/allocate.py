@@ -11,21 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ecpa_pipeline.domain.allocation import allocate
+
 from .model import programme_running
 
 #: The allocations compared on the held-out year, at the capacities officials used.
 POLICIES = ("rules", "random", "effects", "oracle")
-
-
-def allocate(village: pd.Series, score: pd.Series, capacity: pd.Series, tie: pd.Series):
-    """Per village, True for the ``capacity[village]`` rows ranked first by ``score``
-    (highest first; ``tie`` breaks ties); a village without capacity gets none."""
-    order = np.lexsort((tie.to_numpy(), -score.to_numpy(), village.to_numpy()))
-    v = village.to_numpy()[order]
-    first = np.searchsorted(v, v, side="left")
-    rank = np.empty(len(v), dtype=int)
-    rank[order] = np.arange(len(v)) - first
-    return rank < capacity.reindex(village).fillna(0).to_numpy()
 
 
 def compare(

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import logging
 
+import mlflow
 import numpy as np
 import pandas as pd
 from econml.dml import CausalForestDML
 from lightgbm import LGBMClassifier, LGBMRegressor
 from scipy.stats import norm
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 
 logger = logging.getLogger(__name__)
 
@@ -32,18 +33,23 @@ logger = logging.getLogger(__name__)
 ROW = ["household_key", "year"]
 
 
-def design(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Numeric matrix of ``columns``: categories one-hot, booleans as 0/1, gaps filled with
-    the column's median (the effect forest takes no missing values)."""
+def encode(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Numeric matrix of ``columns``: categories one-hot, booleans as 0/1, gaps kept."""
     x = frame[columns]
     categorical = [
         c
         for c in columns
         if x[c].dtype == object or str(x[c].dtype) in ("str", "string", "category")
     ]
-    x = pd.get_dummies(x, columns=categorical, dtype=float)
-    x = x.astype(float)
-    return x.fillna(x.median()).fillna(0.0)
+    return pd.get_dummies(x, columns=categorical, dtype=float).astype(float)
+
+
+def design(frame: pd.DataFrame, columns: list[str], fill: pd.Series | None = None) -> pd.DataFrame:
+    """``encode``d ``columns`` with gaps filled (the effect forest takes no missing values):
+    by ``fill`` (the learning rows' medians, so that a household is scored the same alone or
+    in a list), else by the column's own median; 0 where neither has a value."""
+    x = encode(frame, columns)
+    return x.fillna(x.median() if fill is None else fill).fillna(0.0)
 
 
 def programme_running(frame: pd.DataFrame, treatment: str) -> pd.Series:
@@ -88,12 +94,13 @@ def fit_measure(frame: pd.DataFrame, treatment: str, params: dict) -> dict:
             (1 - t).sum(),
             minimum,
         )
-        return {"model": None, "columns": [], "summary": summary | _no_estimate()}
+        return {"model": None, "columns": [], "fill": None, "summary": summary | _no_estimate()}
     controls = [
         *params["controls"],
         *(c for c in frame.columns if c.startswith("assist_") and c != treatment),
     ]
-    x = design(rows, params["effect_modifiers"])
+    fill = encode(rows, params["effect_modifiers"]).median()
+    x = design(rows, params["effect_modifiers"], fill)
     w = design(rows.assign(year=rows["year"].astype(str)), controls)
     p = propensity(pd.concat([x, w], axis=1), t, params, seed)
     lo, hi = params["overlap"]["min_propensity"], params["overlap"]["max_propensity"]
@@ -121,11 +128,73 @@ def fit_measure(frame: pd.DataFrame, treatment: str, params: dict) -> dict:
         "effect_high": effect + z * stderr,
     }
     summary["significant"] = summary["effect_low"] > 0 or summary["effect_high"] < 0
+    summary |= hidden_selection(model, pd.concat([x, w], axis=1), t, y, params, seed)
     return {
         "model": model,
         "columns": list(x.columns),
+        "fill": fill,
         "summary": summary,
         "rows": rows.loc[inside, ROW].reset_index(drop=True),
+    }
+
+
+def _benchmarked(columns, names: list[str]) -> list[str]:
+    """The design columns made from ``names`` (the column itself, or its one-hot columns)."""
+    return [c for c in columns if any(c == n or c.startswith(f"{n}_") for n in names)]
+
+
+def _residual_share(model, xw: pd.DataFrame, target: np.ndarray, left_out: list, cv) -> float:
+    """The share of ``target``'s cross-fitted residual variance that the ``left_out`` columns
+    explain beyond the others (0 when they explain nothing)."""
+    method = "predict_proba" if hasattr(model, "predict_proba") else "predict"
+
+    def mse(columns):
+        fitted = cross_val_predict(model, xw[columns], target, cv=cv, method=method)
+        fitted = fitted[:, 1] if fitted.ndim == 2 else fitted
+        return float(np.mean((target - fitted) ** 2))
+
+    rest = [c for c in xw.columns if c not in set(left_out)]
+    return float(min(max(1 - mse(list(xw.columns)) / mse(rest), 0.0), 0.99))
+
+
+def hidden_selection(
+    model: CausalForestDML, xw: pd.DataFrame, t: np.ndarray, y: np.ndarray, params: dict, seed
+) -> dict:
+    """How much hidden selection the estimate can bear (Chernozhukov, Cinelli, Newey, Sharma &
+    Syrgkanis 2022, as econml computes it):
+
+    - ``robustness_value``: the share of the residual variation of *both* who got the measure
+      and next year's income that an unrecorded judgement would have to explain for the
+      interval to reach 0;
+    - the interval allowing a judgement as strong as benchmarks in the records
+      (``sensitivity``): of who got the measure, what the recorded main cause explains beyond
+      the other records (cadres follow it; their unrecorded judgement is taken as strong);
+      of the income, what the household's past incomes explain (what capability shows as).
+    """
+    bench = params["sensitivity"]
+    alpha = 1 - params["confidence"]
+    nuisance = params["nuisance"]
+    c_t = _residual_share(
+        LGBMClassifier(**nuisance, random_state=seed, verbose=-1, n_jobs=1),
+        xw,
+        t,
+        _benchmarked(xw.columns, bench["measure_benchmark"]),
+        StratifiedKFold(params["cv"], shuffle=True, random_state=seed),
+    )
+    c_y = _residual_share(
+        LGBMRegressor(**nuisance, random_state=seed, verbose=-1, n_jobs=1),
+        xw,
+        y,
+        _benchmarked(xw.columns, bench["outcome_benchmark"]),
+        KFold(params["cv"], shuffle=True, random_state=seed),
+    )
+    low, high = model.sensitivity_interval(alpha=alpha, c_y=c_y, c_t=c_t)
+    return {
+        "robustness_value": float(model.robustness_value(alpha=alpha)),
+        "hidden_share_measure": c_t,
+        "hidden_share_income": c_y,
+        "effect_low_hidden": float(low),
+        "effect_high_hidden": float(high),
     }
 
 
@@ -145,30 +214,73 @@ def _no_estimate() -> dict:
         "effect_low": np.nan,
         "effect_high": np.nan,
         "significant": False,
+        "robustness_value": np.nan,
+        "hidden_share_measure": np.nan,
+        "hidden_share_income": np.nan,
+        "effect_low_hidden": np.nan,
+        "effect_high_hidden": np.nan,
     }
 
 
-def household_gains(fits: dict, frame: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """Each household-year's expected gain from each measure (yuan of market income next
-    year) with its interval: one row per household-year and measure; no rows for a measure
-    without an estimate."""
-    parts = []
-    alpha = 1 - params["confidence"]
-    for treatment, fit in fits.items():
-        if fit["model"] is None:
-            continue
-        x = design(frame, params["effect_modifiers"]).reindex(
-            columns=fit["columns"], fill_value=0.0
-        )
-        gain = fit["model"].effect(x)
-        low, high = fit["model"].effect_interval(x, alpha=alpha)
-        parts.append(
+def assessment_table(fits: dict, params: dict) -> pd.DataFrame:
+    """The assessment table: per measure, the average effect on next year's market income
+    (yuan per household) with its interval, the naive comparison, the rows and overlap."""
+    table = pd.DataFrame([fit["summary"] for fit in fits.values()])
+    table["placebo"] = table["measure"] == params["placebo"]
+    return table
+
+
+class MeasureEffectModel(mlflow.pyfunc.PythonModel):
+    """The registered measure-effect model (``measure_effects``): household rows in (the
+    effect modifiers), each development measure's expected gain in market income next year
+    (yuan) with its interval out — ``gain_<measure>``, ``gain_low_<measure>``,
+    ``gain_high_<measure>``; NaN for a measure the records could not estimate. It carries its
+    assessment table (``assessment``: every measure's and the placebo's average effect), so a
+    list says what the very version it read found."""
+
+    def __init__(self, fits: dict, params: dict):
+        self.assessment = assessment_table(fits, params)
+        self.measures = list(params["measures"])
+        self.fits = {
+            name: {k: fits[f"assist_{name}"][k] for k in ("model", "columns", "fill")}
+            for name in self.measures
+            if f"assist_{name}" in fits
+        }
+        self.features = list(params["effect_modifiers"])
+        self.confidence = float(params["confidence"])
+
+    def gains(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Long: one row per row of ``frame`` (its ``ROW`` columns) and estimated measure,
+        with ``gain``, ``gain_low`` and ``gain_high``."""
+        wide = self.predict(None, frame)
+        parts = [
             frame[ROW].assign(
-                measure=treatment.removeprefix("assist_"),
-                gain=np.ravel(gain),
-                gain_low=np.ravel(low),
-                gain_high=np.ravel(high),
+                measure=name,
+                gain=wide[f"gain_{name}"].to_numpy(),
+                gain_low=wide[f"gain_low_{name}"].to_numpy(),
+                gain_high=wide[f"gain_high_{name}"].to_numpy(),
             )
-        )
-    columns = [*ROW, "measure", "gain", "gain_low", "gain_high"]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+            for name in self.measures
+            if self.fits.get(name, {}).get("model") is not None
+        ]
+        columns = [*ROW, "measure", "gain", "gain_low", "gain_high"]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        out = pd.DataFrame(index=model_input.index)
+        for name in self.measures:
+            fit = self.fits.get(name, {})
+            gain = low = high = np.full(len(model_input), np.nan)
+            if fit.get("model") is not None and len(model_input):
+                shown = design(model_input, self.features, fit["fill"]).reindex(
+                    columns=fit["columns"], fill_value=0.0
+                )
+                gain = np.ravel(fit["model"].effect(shown))
+                low, high = (
+                    np.ravel(b)
+                    for b in fit["model"].effect_interval(shown, alpha=1 - self.confidence)
+                )
+            out[f"gain_{name}"] = gain
+            out[f"gain_low_{name}"] = low
+            out[f"gain_high_{name}"] = high
+        return out

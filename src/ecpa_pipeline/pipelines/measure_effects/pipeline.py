@@ -45,8 +45,20 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="measure_effect_card_node",
             ),
             Node(
+                nodes.effect_model,
+                ["measure_effect_fits", _P],
+                "measure_effect_model_trained",
+                name="measure_effect_model_node",
+            ),
+            Node(
+                nodes.training_tags,
+                ["pseudonym_key", "measure_effect_input"],
+                "measure_effect_tags",
+                name="measure_effect_tags_node",
+            ),
+            Node(
                 nodes.held_out_gains,
-                ["measure_effect_fits", "measure_effect_held_out", _P],
+                ["measure_effect_model_trained", "measure_effect_held_out"],
                 "measure_gains_held_out",
                 name="held_out_gains_node",
             ),

@@ -139,7 +139,11 @@ def county_html(shown: CountyReport, params: dict, officials: dict, language: st
         info=provenance_lines(shown.provenance, officials, language),
         about=word("about", language),
         cards=cards,
-        listings=[household_listing(shown, params, language), village_listing(shown, language)],
+        listings=[
+            household_listing(shown, params, language),
+            village_listing(shown, language),
+            *shown.assessment,
+        ],
         page_size=int(officials["page_size"]),
         charts=[
             (word("distribution", language), distribution_svg(shown.households, language)),

@@ -31,6 +31,14 @@ HOUSEHOLD_COLUMNS = {
     "marginal": ("防返贫边缘户", "marginal (return risk)"),
     "reasons": ("主要原因", "main reasons"),
     "measures": ("建议帮扶措施", "recommended measures"),
+    "measure_gains": (
+        "发展类措施预计明年增收（元，95%区间）",
+        "development measures' expected gain next year (yuan, 95% interval)",
+    ),
+    "rule_measures": (
+        "按规则应给的发展类措施（不同时）",
+        "the rules' development measures (where different)",
+    ),
     "household_key": ("户标识(假名)", "household key (pseudonym)"),
 }
 
@@ -104,6 +112,82 @@ WORDS = {
         "(village appraisal, public notice, verification).",
     ),
     "median": ("中位数", "median"),
+    "yuan": ("元", "yuan"),
+    "to": (" 至 ", " to "),
+    "open": ("（", " ("),
+    "close": ("）", ")"),
+    "none": ("无", "none"),
+    "note": ("说明", "note"),
+    "effect_model": ("措施效果模型", "Measure-effect model"),
+    "allocation_rules": ("发展类措施按规则确定", "development measures by the rules"),
+    "allocation_effects": (
+        "发展类措施按预计增收分配（各村名额同规则）",
+        "development measures by expected gain (each village's places as by the rules)",
+    ),
+    "assessment": ("帮扶措施成效评估（发展类措施）", "What the development measures did"),
+    "effect_up": (
+        "{name}使得到的户明年市场收入平均增加 {size} 元（95% 区间 {low} 至 {high} 元）：有效。",
+        "{name} raised a household's market income the next year by {size} yuan on average "
+        "(95% interval {low} to {high}): it helped.",
+    ),
+    "effect_down": (
+        "{name}使得到的户明年市场收入平均减少 {size} 元（95% 区间 {low} 至 {high} 元）：有害。",
+        "{name} lowered a household's market income the next year by {size} yuan on average "
+        "(95% interval {low} to {high}): it did harm.",
+    ),
+    "effect_unsure": (
+        "{name}：估计平均 {effect} 元（95% 区间 {low} 至 {high} 元），区间包含 0，"
+        "记录不足以判断是否有效。",
+        "{name}: an estimated {effect} yuan on average (95% interval {low} to {high}); the "
+        "interval includes 0: the records cannot tell whether it helped.",
+    ),
+    "effect_unknown": (
+        "{name}：得到或未得到该措施的可比户太少，无法评估。",
+        "{name}: too few comparable households with and without it to assess.",
+    ),
+    "placebo_null": (
+        "检验：{name}不带来市场收入，估计 {effect} 元"
+        "（95% 区间 {low} 至 {high} 元）包含 0，符合预期。",
+        "Check: {name} pays no market income; its estimate {effect} yuan (95% interval {low} "
+        "to {high}) includes 0, as it must.",
+    ),
+    "placebo_not_null": (
+        "检验未通过：{name}不带来市场收入，但估计 {effect} 元（95% 区间 {low} 至 {high} 元）"
+        "不含 0——其他措施的估计也可能有偏，慎用。",
+        "Check failed: {name} pays no market income, yet its estimate {effect} yuan (95% "
+        "interval {low} to {high}) excludes 0 — the other estimates may be biased too; use "
+        "them with care.",
+    ),
+    "who_gains": (
+        "最多：{most}（平均 {most_gain} 元，{n_most} 户）；"
+        "最少：{least}（平均 {least_gain} 元，{n_least} 户）",
+        "most: {most} ({most_gain} yuan on average, {n_most} households); least: {least} "
+        "({least_gain} yuan, {n_least} households)",
+    ),
+    "hidden_holds": (
+        "即使干部选户另有记录外的判断（强度与致贫原因相当），仍可判断有此效果；"
+        "记录外判断须解释未解释部分的 {share} 才会推翻。",
+        " It holds even if cadres chose on what the records do not show, as strongly as they "
+        "follow the main cause; only a judgement explaining {share} of what the records leave "
+        "unexplained would overturn it.",
+    ),
+    "hidden_unsure": (
+        "若干部选户另有记录外的判断（强度与致贫原因相当），则不能确定。",
+        " If cadres chose on what the records do not show, as strongly as they follow the main "
+        "cause, it could not be told.",
+    ),
+    "effect_caveat": (
+        "以上为模型从往年记录中估计的平均效果（措施实施次年的工资、经营和财产收入，不含转移性收入）。"
+        "估计假定：记录的家庭情况相同的户之间，谁得到措施与其收入前景无关。"
+        "若干部依据记录以外的判断（如谁更能干）选户，估计会偏高；"
+        "“若干部另有记录外判断”一列放宽了这一假定（记录外判断与致贫原因对选户的影响相当）。",
+        "Averages the model estimated from past years' records (wages, business and property "
+        "income the year after the measure; transfers excluded). They assume that among "
+        "households whose recorded circumstances are alike, who got a measure had nothing to "
+        "do with their income prospects; where cadres chose on what the records do not show "
+        "(who is more capable), the estimates come out too high; the column \"allowing cadres' "
+        'unrecorded judgement" relaxes this (one as strong as the main cause in who got it).',
+    ),
     "threshold": ("退出标准", "threshold"),
 }
 

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ecpa_pipeline.officials import codes_to_words
+from ecpa_pipeline.officials import codes_to_words, joined_names
 from ecpa_pipeline.officials.page import Listing
 from ecpa_pipeline.officials.reasons import reasons_in_words
 from ecpa_pipeline.officials.words import model_line, privacy_line
 
+from ..effects import code_flags
 from ..scoring import GUARANTEES
 from .labels import AREA_COLUMNS, CAUSES_EN, HOUSEHOLD_COLUMNS, READINESS, word
 
@@ -23,7 +24,8 @@ class CountyReport:
     """What one county's workbook and HTML report show: its households (in the report
     language), village and county summaries, each village's product lists in words (one line
     per product, and with the whole evidence for the village's own sheet), and the
-    provenance of the scores (year, model version, training run, basis)."""
+    provenance of the scores (year, model version, training run, basis), and the development
+    measures' assessment (none, or one listing)."""
 
     households: pd.DataFrame
     village_summary: pd.DataFrame
@@ -31,6 +33,7 @@ class CountyReport:
     products_by_village: pd.Series
     provenance: dict
     product_evidence_by_village: pd.Series
+    assessment: list[Listing] = ()
 
 
 def _measure_texts(view: pd.DataFrame, params: dict, language: str) -> pd.Series:
@@ -55,6 +58,57 @@ def _measure_texts(view: pd.DataFrame, params: dict, language: str) -> pd.Series
             words = words + names.get(part, part)
         text = text.where(~has, text + np.where(text == "", "", sep) + words)
     return text
+
+
+def _yuan(amount: pd.Series) -> pd.Series:
+    """Whole tens of yuan as text (vectorised: a county's list has thousands of rows)."""
+    return amount.round(-1).astype("Int64").astype("str")
+
+
+def _gain_texts(view: pd.DataFrame, params: dict, language: str) -> pd.Series:
+    """Each household's development measures with their expected gain in market income next
+    year and its 95 % interval ('' where the list has no gains: no effect model registered)."""
+    development = params["effects"]["development"]
+    given = code_flags(view["measure_codes"], [d["rule"] for d in development])
+    unit, to = word("yuan", language), word("to", language)
+    sep = word("reason_sep", language)
+    text = pd.Series("", index=view.index, dtype="str")
+    for d in development:  # five measures; each vectorised over households
+        gain = view.get(f"gain_{d['measure']}", pd.Series(np.nan, index=view.index))
+        shown = given[d["rule"]] & gain.notna()
+        sign = pd.Series(np.where(gain >= 0, "+", ""), index=view.index)
+        low, high = (
+            _yuan(view[f"gain_low_{d['measure']}"]),
+            _yuan(view[f"gain_high_{d['measure']}"]),
+        )
+        words = (
+            d[language]
+            + " "
+            + sign
+            + _yuan(gain)
+            + " "
+            + unit
+            + word("open", language)
+            + low
+            + to
+            + high
+            + word("close", language)
+        )
+        text = text.where(~shown, text + np.where(text == "", "", sep) + words)
+    return text
+
+
+def _rule_choice(view: pd.DataFrame, params: dict, language: str) -> pd.Series:
+    """Where the allocation by effect differs from the rules: the development measures the
+    rules would have given ('' where the same, or none)."""
+    development = params["effects"]["development"]
+    rules = code_flags(view["rule_measure_codes"], [d["rule"] for d in development])
+    differs = (view["rule_measure_codes"] != view["measure_codes"]).to_numpy()
+    names = joined_names(
+        rules, {d["rule"]: d[language] for d in development}, word("list_sep", language)
+    )
+    none = word("none", language)
+    return pd.Series(np.where(differs, names.where(names != "", none), ""), index=view.index)
 
 
 def household_table(view: pd.DataFrame, params: dict, language: str) -> pd.DataFrame:
@@ -83,9 +137,15 @@ def household_table(view: pd.DataFrame, params: dict, language: str) -> pd.DataF
             "household_ranking.report.reason_texts",
         ),
         measures=_measure_texts(view, params, language),
+        measure_gains=_gain_texts(view, params, language),
+        rule_measures=_rule_choice(view, params, language),
     )
+    # Without an effect model (or where the rules decided) these say nothing: not shown.
+    empty = [c for c in ("measure_gains", "rule_measures") if (table[c] == "").all()]
+    table = table.drop(columns=empty)
     columns = [c for c in HOUSEHOLD_COLUMNS if c in table]
-    return table[["county_code", "county", "village_code", *columns, "measure_codes"]]
+    codes = [c for c in ("measure_codes", "rule_measure_codes") if c in table]
+    return table[["county_code", "county", "village_code", *columns, *codes]]
 
 
 def labelled(table: pd.DataFrame, columns: dict, language: str) -> pd.DataFrame:
@@ -150,13 +210,23 @@ def village_product_lines(
 
 def provenance_lines(provenance: dict, officials: dict, language: str) -> list[tuple[str, str]]:
     """What every export says of itself: the year scored, the model version and its training
-    run, the basis of the scores, and whether personal data is masked."""
-    return [
+    run, the basis of the scores, the measure-effect model and the allocation (when the list
+    read one), and whether personal data is masked."""
+    lines = [
         (word("scored_year", language), str(provenance["year"])),
         (word("model", language), model_line(provenance)),
         (word("basis", language), provenance["basis"][language]),
-        ("", privacy_line(officials, language)),
     ]
+    effects = provenance.get("effects") or {}
+    if effects.get("effect_model_version"):
+        model = {
+            "model_name": effects["effect_model_name"],
+            "model_version": effects["effect_model_version"],
+            "model_run_id": effects["effect_model_run_id"],
+        }
+        allocation = word(f"allocation_{effects['allocation']}", language)
+        lines.append((word("effect_model", language), f"{model_line(model)} · {allocation}"))
+    return [*lines, ("", privacy_line(officials, language))]
 
 
 def village_table(
@@ -184,6 +254,8 @@ HOUSEHOLD_KINDS = {
     "unmet_guarantees": "wide",
     "reasons": "wide",
     "measures": "wide",
+    "measure_gains": "wide",
+    "rule_measures": "wide",
 }
 AREA_KINDS = {
     "population": "integer",

@@ -1,6 +1,6 @@
 """The officials' Excel workbook of one county in one language (``officials.workbook``): a
-summary sheet (the county's figures and its villages), the county-wide list and one sheet per
-village."""
+summary sheet (the county's figures and its villages), the county-wide list, the development
+measures' assessment (when the lists read an effect model) and one sheet per village."""
 
 from __future__ import annotations
 
@@ -75,4 +75,7 @@ def county_workbook(shown: CountyReport, params: dict, officials: dict, language
         ws.cell(row=2, column=2).alignment = Alignment(wrap_text=True, vertical="top")
         mine = [rows[i] for i in positions[in_village.get(row.village_code, [])]]
         listing_table(ws, households, start, widths, mine)
+    for listing in shown.assessment:
+        sheet = wb.create_sheet(sheet_title(listing.title, set(wb.sheetnames)), index=2)
+        listing_table(sheet, listing, 1)
     return wb
