@@ -41,12 +41,14 @@ def _list() -> pd.DataFrame:
     )
 
 
-def _gains(employment: list[float]) -> pd.DataFrame:
-    """Expected gains: job placement as given (interval ± 500), every other measure 0."""
+def _gains(employment: list[float], reach: list[bool] = (True,) * 5) -> pd.DataFrame:
+    """Expected gains: job placement as given (interval ± 500; where the records answer for
+    it: ``reach``), every other measure 0."""
     gains = {}
     for m in MEASURES:
         value = np.asarray(employment if m == "employment" else [0.0] * 5, dtype=float)
         gains |= {f"gain_{m}": value, f"gain_low_{m}": value - 500, f"gain_high_{m}": value + 500}
+        gains[f"in_reach_{m}"] = list(reach) if m == "employment" else [True] * 5
     return pd.DataFrame(gains)
 
 
@@ -84,6 +86,24 @@ def test_under_effects_each_village_keeps_its_capacity_for_the_largest_eligible_
     gains = tables._gain_texts(out, params, "zh")
     assert gains["b"] == "就业帮扶 +3000 元（2500 至 3500）"
     assert tables._gain_texts(out, params, "en")["d"] == "job placement +500 yuan (0 to 1000)"
+
+
+def test_a_gain_beyond_the_records_reach_gets_no_place_and_is_marked(params):
+    # b would gain most in V1, but nobody like b got or was refused job placement: a goes on
+    out = effects.choose_measures(
+        _list(),
+        _gains([1000, 3000, 2000, 500, 9000], reach=[True, False, True, True, True]),
+        params | {"allocation": "effects"},
+    ).set_index("household_key")
+    assert out.loc["c", "measure_codes"] == "job_placement"  # the next largest gain in V1
+    assert out.loc["b", "measure_codes"] == "medical"
+    under_rules = effects.choose_measures(
+        _list(), _gains([1000, 3000, 2000, 500, 9000], reach=[False] * 5), params
+    ).set_index("household_key")
+    assert tables._gain_texts(under_rules, params, "zh")["a"].endswith("〔外推，仅供参考〕")
+    assert tables._gain_texts(under_rules, params, "en")["d"].endswith(
+        "[extrapolated: indicative only]"
+    )
 
 
 def test_a_place_nobody_is_expected_to_gain_from_stays_unused(params):
@@ -128,6 +148,7 @@ def test_the_assessment_says_what_helped_what_did_not_and_the_placebo_check(para
     listed = _list().assign(
         # e cannot work: its (extrapolated) gain counts in no kind
         gain_employment=[1000.0, 3000.0, 2000.0, 500.0, 90000.0],
+        in_reach_employment=[True, True, True, True, False],
         education_max=3,
         express_point=1,
         broadband=1,

@@ -155,6 +155,13 @@ def test_every_held_out_household_gets_a_gain_with_its_interval_per_measure(one_
         gains["gain"] <= gains["gain_high"]
     ).all()
     assert not gains["household_key"].str.match(r"^\d{16}$").any()  # pseudonyms, not 户编号
+    # Training goes to households with young labour (the written rule): for a household without,
+    # the records hold no comparison, and its gain is marked as beyond their reach.
+    skills = gains[gains["measure"] == "skills_training"].merge(
+        held[["household_key", "year", "n_young_labour"]], on=["household_key", "year"]
+    )
+    reach = skills.groupby(skills["n_young_labour"] > 0)["in_reach"].mean()
+    assert reach[False] < 0.5 < reach[True], reach
 
 
 def test_market_income_is_wages_business_and_property_without_transfers():

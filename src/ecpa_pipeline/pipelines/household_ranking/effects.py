@@ -7,8 +7,8 @@ The capacity of a village for a development measure is the number of its listed 
 the rules give it: the effects change who gets a measure, never how many. Entitlements (medical,
 education, disability, housing, water, the safety net) and the e-commerce routes keep their
 rules. A measure goes only to an eligible household (``effects.eligible``) whose expected
-gain is positive: a capacity nobody is expected to gain from stays unused, and the list says
-so in the run's log.
+gain is positive and within the records' reach (not an extrapolation of the effect model): a
+capacity nobody is expected to gain from stays unused, and the run's log says so.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ def expected_gains(
     measured: pd.DataFrame, rows: pd.DataFrame, model: RegisteredModel, year: int, key: dict
 ) -> pd.DataFrame:
     """Per listed household (``measured``'s index), every development measure's expected
-    gain and interval (``gain_<m>``, ``gain_low_<m>``, ``gain_high_<m>``) from its
-    measure-effect row of the list ``year`` (NaN for a household without one: no income
-    record that year).
+    gain and interval (``gain_<m>``, ``gain_low_<m>``, ``gain_high_<m>``) and whether the
+    records reach it (``in_reach_<m>``), from its measure-effect row of the list ``year``
+    (NaN for a household without one: no income record that year).
 
     Raises:
         ProjectError: the model's pseudonyms come from another key, or the rows lack a
@@ -63,17 +63,25 @@ def expected_gains(
     return gains.reindex(measured["household_key"]).set_axis(measured.index)
 
 
+def in_reach(gains: pd.DataFrame, measure: str) -> pd.Series:
+    """Where the records can answer for the household's gain from ``measure`` (False where
+    its gain would be an extrapolation, or there is none)."""
+    column = gains.get(f"in_reach_{measure}", pd.Series(False, index=gains.index))
+    return column.astype("boolean").fillna(False).astype(bool)
+
+
 def allocate_by_effect(
     measured: pd.DataFrame, gains: pd.DataFrame, development: list[dict], eligible: pd.Series
 ) -> pd.DataFrame:
     """Per village and development measure, the rules' number of households goes to the
-    eligible ones with the largest positive expected gain (ties by household key). Returns
-    the development measures' flags (one column per rule code)."""
+    eligible ones with the largest positive expected gain the records can answer for (ties by
+    household key). Returns the development measures' flags (one column per rule code)."""
     rules = code_flags(measured["rule_measure_codes"], [d["rule"] for d in development])
     chosen = {}
     for d in development:
         capacity = rules[d["rule"]].groupby(measured["village_code"]).sum()
-        score = gains[f"gain_{d['measure']}"].where(eligible & (gains[f"gain_{d['measure']}"] > 0))
+        gain, reach = gains[f"gain_{d['measure']}"], in_reach(gains, d["measure"])
+        score = gain.where(eligible & reach & (gain > 0))
         picked = allocate(
             measured["village_code"], score.fillna(-np.inf), capacity, measured["household_key"]
         )
@@ -82,7 +90,7 @@ def allocate_by_effect(
         if unused:
             logger.info(
                 "Allocation by effect: %d of %d %s place(s) unused (no other eligible household "
-                "expected to gain in their village)",
+                "in their village expected to gain, within the records' reach)",
                 unused,
                 int(capacity.sum()),
                 d["rule"],
@@ -112,9 +120,9 @@ def measures_with_gains(
             f"household_ranking.allocation is {allocation!r}: one of {', '.join(ALLOCATIONS)}"
         )
     columns = [
-        f"gain{b}_{d['measure']}"
+        f"{what}_{d['measure']}"
         for d in params["effects"]["development"]
-        for b in ("", "_low", "_high")
+        for what in ("gain", "gain_low", "gain_high", "in_reach")
     ]
     if model is None:
         if allocation == "effects":

@@ -94,7 +94,13 @@ def fit_measure(frame: pd.DataFrame, treatment: str, params: dict) -> dict:
             (1 - t).sum(),
             minimum,
         )
-        return {"model": None, "columns": [], "fill": None, "summary": summary | _no_estimate()}
+        return {
+            "model": None,
+            "columns": [],
+            "fill": None,
+            "reach": None,
+            "summary": summary | _no_estimate(),
+        }
     controls = [
         *params["controls"],
         *(c for c in frame.columns if c.startswith("assist_") and c != treatment),
@@ -105,6 +111,7 @@ def fit_measure(frame: pd.DataFrame, treatment: str, params: dict) -> dict:
     p = propensity(pd.concat([x, w], axis=1), t, params, seed)
     lo, hi = params["overlap"]["min_propensity"], params["overlap"]["max_propensity"]
     inside = (p >= lo) & (p <= hi)
+    reach = fit_reach(rows, t, [*params["effect_modifiers"], *controls], params, seed)
     x, w, t, y = x[inside], w[inside], t[inside], y[inside]
     model = CausalForestDML(
         model_y=LGBMRegressor(**params["nuisance"], random_state=seed, verbose=-1, n_jobs=1),
@@ -133,9 +140,35 @@ def fit_measure(frame: pd.DataFrame, treatment: str, params: dict) -> dict:
         "model": model,
         "columns": list(x.columns),
         "fill": fill,
+        "reach": reach,
         "summary": summary,
         "rows": rows.loc[inside, ROW].reset_index(drop=True),
     }
+
+
+def fit_reach(rows: pd.DataFrame, t: np.ndarray, sources: list[str], params: dict, seed) -> dict:
+    """Who got the measure, from the modifiers and controls but not the year (a list's year is
+    new to it): a household this gives a propensity outside ``overlap`` is one the records
+    cannot answer for — its gain would be the forest's extrapolation."""
+    sources = [c for c in sources if c != "year"]
+    fill = encode(rows, sources).median()
+    x = design(rows, sources, fill)
+    classifier = LGBMClassifier(**params["nuisance"], random_state=seed, verbose=-1, n_jobs=1)
+    return {
+        "model": classifier.fit(x, t),
+        "sources": sources,
+        "columns": list(x.columns),
+        "fill": fill,
+    }
+
+
+def within_reach(reach: dict, frame: pd.DataFrame, overlap: dict) -> np.ndarray:
+    """Whether each row's propensity (``fit_reach``) lies inside the ``overlap`` bounds."""
+    x = design(frame, reach["sources"], reach["fill"]).reindex(
+        columns=reach["columns"], fill_value=0.0
+    )
+    p = reach["model"].predict_proba(x)[:, 1]
+    return (p >= overlap["min_propensity"]) & (p <= overlap["max_propensity"])
 
 
 def _benchmarked(columns, names: list[str]) -> list[str]:
@@ -234,7 +267,9 @@ class MeasureEffectModel(mlflow.pyfunc.PythonModel):
     """The registered measure-effect model (``measure_effects``): household rows in (the
     effect modifiers), each development measure's expected gain in market income next year
     (yuan) with its interval out — ``gain_<measure>``, ``gain_low_<measure>``,
-    ``gain_high_<measure>``; NaN for a measure the records could not estimate. It carries its
+    ``gain_high_<measure>``; NaN for a measure the records could not estimate — and
+    ``in_reach_<measure>``: False where the household is unlike anyone who got or did not get it
+    (its gain is an extrapolation, ``fit_reach``). It carries its
     assessment table (``assessment``: every measure's and the placebo's average effect), so a
     list says what the very version it read found."""
 
@@ -242,11 +277,14 @@ class MeasureEffectModel(mlflow.pyfunc.PythonModel):
         self.assessment = assessment_table(fits, params)
         self.measures = list(params["measures"])
         self.fits = {
-            name: {k: fits[f"assist_{name}"][k] for k in ("model", "columns", "fill")}
+            name: {k: fits[f"assist_{name}"][k] for k in ("model", "columns", "fill", "reach")}
             for name in self.measures
             if f"assist_{name}" in fits
         }
-        self.features = list(params["effect_modifiers"])
+        self.modifiers = list(params["effect_modifiers"])
+        reach = [f["reach"]["sources"] for f in self.fits.values() if f["reach"]]
+        self.features = list(dict.fromkeys([*self.modifiers, *(c for r in reach for c in r)]))
+        self.overlap = dict(params["overlap"])
         self.confidence = float(params["confidence"])
 
     def gains(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -259,11 +297,12 @@ class MeasureEffectModel(mlflow.pyfunc.PythonModel):
                 gain=wide[f"gain_{name}"].to_numpy(),
                 gain_low=wide[f"gain_low_{name}"].to_numpy(),
                 gain_high=wide[f"gain_high_{name}"].to_numpy(),
+                in_reach=wide[f"in_reach_{name}"].to_numpy(),
             )
             for name in self.measures
             if self.fits.get(name, {}).get("model") is not None
         ]
-        columns = [*ROW, "measure", "gain", "gain_low", "gain_high"]
+        columns = [*ROW, "measure", "gain", "gain_low", "gain_high", "in_reach"]
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
@@ -271,10 +310,12 @@ class MeasureEffectModel(mlflow.pyfunc.PythonModel):
         for name in self.measures:
             fit = self.fits.get(name, {})
             gain = low = high = np.full(len(model_input), np.nan)
+            reach = np.zeros(len(model_input), dtype=bool)
             if fit.get("model") is not None and len(model_input):
-                shown = design(model_input, self.features, fit["fill"]).reindex(
+                shown = design(model_input, self.modifiers, fit["fill"]).reindex(
                     columns=fit["columns"], fill_value=0.0
                 )
+                reach = within_reach(fit["reach"], model_input, self.overlap)
                 gain = np.ravel(fit["model"].effect(shown))
                 low, high = (
                     np.ravel(b)
@@ -283,4 +324,5 @@ class MeasureEffectModel(mlflow.pyfunc.PythonModel):
             out[f"gain_{name}"] = gain
             out[f"gain_low_{name}"] = low
             out[f"gain_high_{name}"] = high
+            out[f"in_reach_{name}"] = reach
         return out

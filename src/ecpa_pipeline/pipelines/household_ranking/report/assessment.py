@@ -10,6 +10,7 @@ import pandas as pd
 from ecpa_pipeline.domain.rules import evaluate_rule
 from ecpa_pipeline.officials.page import Listing
 
+from ..effects import in_reach
 from .labels import word
 
 #: The assessment listing's columns: canonical name → (zh, en).
@@ -74,13 +75,14 @@ def _robustness(row, language: str) -> str:
 
 def who_gains(view: pd.DataFrame, measure: str, settings: dict, language: str) -> str:
     """Among the listed households eligible for development measures (``settings.eligible``)
-    with an estimate, the kind (``settings.kinds``: conditions over the list's columns) with
-    the largest and with the smallest mean expected gain from ``measure`` ('' without)."""
+    with an estimate the records can answer for, the kind (``settings.kinds``: conditions
+    over the list's columns) with the largest and with the smallest mean expected gain from
+    ``measure`` ('' without)."""
     gain = view.get(f"gain_{measure}")
     if gain is None or gain.notna().sum() == 0:
         return ""
     eligible = evaluate_rule(settings["eligible"], view, "household_ranking.effects.eligible")
-    gain = gain.where(eligible.astype(bool))
+    gain = gain.where(eligible.astype(bool) & in_reach(view, measure))
     kinds = settings["kinds"]
     means = []
     for kind in kinds:  # a handful of kinds; each vectorised over households

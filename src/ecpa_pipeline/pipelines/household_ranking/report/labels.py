@@ -118,6 +118,7 @@ WORDS = {
     "close": ("）", ")"),
     "none": ("无", "none"),
     "note": ("说明", "note"),
+    "beyond_reach": ("〔外推，仅供参考〕", " [extrapolated: indicative only]"),
     "effect_model": ("措施效果模型", "Measure-effect model"),
     "allocation_rules": ("发展类措施按规则确定", "development measures by the rules"),
     "allocation_effects": (

@@ -14,7 +14,7 @@ from ecpa_pipeline.officials.page import Listing
 from ecpa_pipeline.officials.reasons import reasons_in_words
 from ecpa_pipeline.officials.words import model_line, privacy_line
 
-from ..effects import code_flags
+from ..effects import code_flags, in_reach
 from ..scoring import GUARANTEES
 from .labels import AREA_COLUMNS, CAUSES_EN, HOUSEHOLD_COLUMNS, READINESS, word
 
@@ -67,7 +67,8 @@ def _yuan(amount: pd.Series) -> pd.Series:
 
 def _gain_texts(view: pd.DataFrame, params: dict, language: str) -> pd.Series:
     """Each household's development measures with their expected gain in market income next
-    year and its 95 % interval ('' where the list has no gains: no effect model registered)."""
+    year and its 95 % interval, marked where the household is beyond what the records can
+    answer for ('' where the list has no gains: no effect model registered)."""
     development = params["effects"]["development"]
     given = code_flags(view["measure_codes"], [d["rule"] for d in development])
     unit, to = word("yuan", language), word("to", language)
@@ -81,6 +82,7 @@ def _gain_texts(view: pd.DataFrame, params: dict, language: str) -> pd.Series:
             _yuan(view[f"gain_low_{d['measure']}"]),
             _yuan(view[f"gain_high_{d['measure']}"]),
         )
+        beyond = np.where(in_reach(view, d["measure"]), "", word("beyond_reach", language))
         words = (
             d[language]
             + " "
@@ -93,6 +95,7 @@ def _gain_texts(view: pd.DataFrame, params: dict, language: str) -> pd.Series:
             + to
             + high
             + word("close", language)
+            + beyond
         )
         text = text.where(~shown, text + np.where(text == "", "", sep) + words)
     return text
